@@ -1,0 +1,3 @@
+//! Delivery: getting a finished site into place (serve, publish and notify come later).
+
+pub mod output;

@@ -1,0 +1,123 @@
+//! Atomic output: a site is built in a sibling temporary folder and swapped in only when complete.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Marks a folder as written by testpress, so that a rebuild may replace it.
+pub const MARKER: &str = ".testpress-site";
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}: exists and was not written by testpress (no {MARKER}); remove it or choose another output folder")]
+    NotOurs(String),
+    #[error("{out}: the output folder would replace or sit inside the input {input}")]
+    OverlapsInput { out: String, input: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// A site under construction next to its final place.
+pub struct Staged {
+    tmp: tempfile::TempDir,
+    target: PathBuf,
+}
+
+impl Staged {
+    /// Checks that `target` may be replaced, then makes the sibling temporary folder.
+    pub fn new(target: &Path, inputs: &[PathBuf]) -> Result<Staged, OutputError> {
+        let target_abs = absolute(target);
+        let target_real = target_abs.canonicalize().unwrap_or_else(|_| target_abs.clone());
+        for input in inputs {
+            let input_real = absolute(input).canonicalize().unwrap_or_else(|_| absolute(input));
+            if input_real.starts_with(&target_real) || target_real.starts_with(&input_real) {
+                return Err(OutputError::OverlapsInput {
+                    out: target.display().to_string(),
+                    input: input.display().to_string(),
+                });
+            }
+        }
+        if target.exists() {
+            let empty = fs::read_dir(target).map_err(io(target))?.next().is_none();
+            if !empty && !target.join(MARKER).is_file() {
+                return Err(OutputError::NotOurs(target.display().to_string()));
+            }
+        }
+        let parent = target_abs
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let name = target_abs
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "site".into());
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}.tmp-"))
+            .tempdir_in(&parent)
+            .map_err(io(&parent))?;
+        Ok(Staged {
+            tmp,
+            target: target_abs,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Swaps the finished folder into place. The old site is moved aside first and
+    /// restored if the swap fails.
+    pub fn commit(self) -> Result<(), OutputError> {
+        let tmp = self.tmp.keep();
+        let target = &self.target;
+        let parent = target.parent().unwrap_or(Path::new("."));
+        let old = if target.exists() {
+            let aside = tempfile::Builder::new()
+                .prefix(".testpress-old-")
+                .tempdir_in(parent)
+                .map_err(io(parent))?
+                .keep();
+            let old = aside.join("site");
+            fs::rename(target, &old).map_err(io(target))?;
+            Some((aside, old))
+        } else {
+            None
+        };
+        if let Err(e) = fs::rename(&tmp, target) {
+            if let Some((_, old)) = &old {
+                let _ = fs::rename(old, target);
+            }
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(io(target)(e));
+        }
+        if let Some((aside, _)) = old {
+            let _ = fs::remove_dir_all(aside);
+        }
+        Ok(())
+    }
+}
+
+/// Writes one file atomically: a temporary file beside it, then a rename.
+pub fn write_file_atomic(path: &Path, data: &[u8]) -> Result<(), OutputError> {
+    let abs = absolute(path);
+    let parent = abs.parent().unwrap_or(Path::new("."));
+    let mut f = tempfile::NamedTempFile::new_in(parent).map_err(io(parent))?;
+    f.write_all(data).map_err(io(path))?;
+    f.persist(&abs).map_err(|e| io(path)(e.error))?;
+    Ok(())
+}

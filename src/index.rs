@@ -1,0 +1,71 @@
+//! The cross-run index: runs grouped by testbed, newest first, each with its summary.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashSet};
+
+use rayon::prelude::*;
+
+use crate::model::Run;
+use crate::paths;
+use crate::summary::{summarize, Summary};
+
+pub struct Testbed {
+    pub name: String,
+    pub slug: String,
+    /// Indexes into `Index::runs`, newest first.
+    pub runs: Vec<usize>,
+}
+
+pub struct Index {
+    pub runs: Vec<Run>,
+    pub summaries: Vec<Summary>,
+    pub testbeds: Vec<Testbed>,
+}
+
+impl Index {
+    /// Sorts runs into testbeds. Run slugs are made unique within their testbed.
+    pub fn build(mut runs: Vec<Run>) -> Index {
+        // A stable order whatever order the parallel reader delivered.
+        runs.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut by_testbed: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, r) in runs.iter().enumerate() {
+            by_testbed.entry(r.testbed.clone()).or_default().push(i);
+        }
+        let mut testbed_slugs = HashSet::from(["static".to_string()]);
+        let mut testbeds = Vec::new();
+        for (name, mut idx) in by_testbed {
+            idx.sort_by_key(|&i| {
+                let r = &runs[i];
+                (
+                    Reverse(r.time_start.as_ref().and_then(|t| t.epoch)),
+                    Reverse(r.id.clone()),
+                    r.path.clone(),
+                )
+            });
+            let mut run_slugs = HashSet::new();
+            for &i in &idx {
+                let s = paths::unique_slug(&runs[i].id, &mut run_slugs);
+                runs[i].slug = s;
+            }
+            testbeds.push(Testbed {
+                slug: paths::unique_slug(&name, &mut testbed_slugs),
+                name,
+                runs: idx,
+            });
+        }
+        let summaries = runs.par_iter().map(summarize).collect();
+        Index {
+            runs,
+            summaries,
+            testbeds,
+        }
+    }
+
+    /// The testbed a run belongs to.
+    pub fn testbed_of(&self, run: usize) -> &Testbed {
+        self.testbeds
+            .iter()
+            .find(|t| t.runs.contains(&run))
+            .expect("every run is in a testbed")
+    }
+}

@@ -1,0 +1,418 @@
+//! The HTML site: minijinja templates of the theme, filled with views built here.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use minijinja::{context, Environment, Value};
+use serde::Serialize;
+
+use crate::index::Index;
+use crate::ingest::time::format_duration;
+use crate::model::{GitRef, GroupAttempt, GroupState, Run};
+use crate::paths::url_path;
+use crate::render::links;
+use crate::summary::{Counts, Summary};
+
+/// The default theme, compiled in so that the binary works alone.
+pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../themes/default/templates/base.html")),
+    ("macros.html", include_str!("../../themes/default/templates/macros.html")),
+    ("index.html", include_str!("../../themes/default/templates/index.html")),
+    ("testbed.html", include_str!("../../themes/default/templates/testbed.html")),
+    ("run.html", include_str!("../../themes/default/templates/run.html")),
+    ("group.html", include_str!("../../themes/default/templates/group.html")),
+];
+
+pub const DEFAULT_STATIC: &[(&str, &str)] = &[(
+    "testpress.css",
+    include_str!("../../themes/default/static/testpress.css"),
+)];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("template {name}: {source:#}")]
+    Template {
+        name: String,
+        source: minijinja::Error,
+    },
+}
+
+/// Loads the default templates, then the theme's `templates/*.html` over them.
+pub fn environment(theme: Option<&Path>) -> Result<Environment<'static>, ThemeError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let mut templates: Vec<(String, String)> = DEFAULT_TEMPLATES
+        .iter()
+        .map(|(n, s)| (n.to_string(), s.to_string()))
+        .collect();
+    if let Some(dir) = theme.map(|t| t.join("templates")).filter(|d| d.is_dir()) {
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).map_err(|source| ThemeError::Read {
+                path: p.display().to_string(),
+                source,
+            })
+        };
+        let entries = std::fs::read_dir(&dir).map_err(|source| ThemeError::Read {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let mut names: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        names.sort();
+        for p in names.into_iter().filter(|p| p.extension().is_some_and(|e| e == "html")) {
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let text = read(&p)?;
+            templates.retain(|(n, _)| *n != name);
+            templates.push((name, text));
+        }
+    }
+    for (name, src) in templates {
+        env.add_template_owned(name.clone(), src)
+            .map_err(|source| ThemeError::Template { name, source })?;
+    }
+    Ok(env)
+}
+
+pub fn render(env: &Environment, name: &str, ctx: Value) -> Result<String, ThemeError> {
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|source| ThemeError::Template {
+            name: name.to_string(),
+            source,
+        })
+}
+
+#[derive(Serialize)]
+struct Crumb {
+    label: String,
+    href: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RunRow {
+    id: String,
+    href: String,
+    start: String,
+    duration: String,
+    trigger: String,
+    pr: Option<String>,
+    counts: Counts,
+    error: String,
+    problems: usize,
+    status: &'static str,
+}
+
+fn status(run: &Run, s: &Summary) -> &'static str {
+    if !run.error.is_empty() || s.total.groups_errored > 0 && s.total.tests() == 0 {
+        "error"
+    } else if s.total.failed > 0 {
+        "failed"
+    } else {
+        "passed"
+    }
+}
+
+fn run_row(run: &Run, s: &Summary, href: String) -> RunRow {
+    RunRow {
+        id: run.id.clone(),
+        href,
+        start: run
+            .time_start
+            .as_ref()
+            .map(|t| t.display())
+            .unwrap_or_else(|| "unknown".into()),
+        duration: run.duration_s().map(format_duration).unwrap_or_default(),
+        trigger: run.trigger.clone(),
+        pr: run.pr_url(),
+        counts: s.total,
+        error: run.error.clone(),
+        problems: run.problems.len(),
+        status: status(run, s),
+    }
+}
+
+/// An `http(s)` URL, or nothing: data from the inputs never becomes a `javascript:` link.
+fn web_url(u: &str) -> Option<String> {
+    (u.starts_with("https://") || u.starts_with("http://")).then(|| u.to_string())
+}
+
+pub fn index_page(env: &Environment, idx: &Index) -> Result<String, ThemeError> {
+    #[derive(Serialize)]
+    struct Bed {
+        name: String,
+        href: String,
+        run_count: usize,
+        latest: Vec<RunRow>,
+    }
+    let beds: Vec<Bed> = idx
+        .testbeds
+        .iter()
+        .map(|t| Bed {
+            name: t.name.clone(),
+            href: format!("{}/index.html", url_path(&t.slug)),
+            run_count: t.runs.len(),
+            latest: t
+                .runs
+                .iter()
+                .take(5)
+                .map(|&i| {
+                    let r = &idx.runs[i];
+                    let href = format!("{}/{}/index.html", url_path(&t.slug), url_path(&r.slug));
+                    run_row(r, &idx.summaries[i], href)
+                })
+                .collect(),
+        })
+        .collect();
+    let ctx = context! {
+        root => "",
+        title => "All testbeds",
+        crumbs => Vec::<Crumb>::new(),
+        testbeds => beds,
+        run_count => idx.runs.len(),
+    };
+    render(env, "index.html", ctx)
+}
+
+pub fn testbed_page(env: &Environment, idx: &Index, t: usize) -> Result<String, ThemeError> {
+    let bed = &idx.testbeds[t];
+    let rows: Vec<RunRow> = bed
+        .runs
+        .iter()
+        .map(|&i| {
+            let r = &idx.runs[i];
+            run_row(r, &idx.summaries[i], format!("{}/index.html", url_path(&r.slug)))
+        })
+        .collect();
+    let ctx = context! {
+        root => "../",
+        title => bed.name,
+        crumbs => vec![Crumb { label: bed.name.clone(), href: None }],
+        testbed => bed.name,
+        runs => rows,
+    };
+    render(env, "testbed.html", ctx)
+}
+
+#[derive(Serialize)]
+struct GitView {
+    spec: String,
+    link: Option<String>,
+    commit: Option<String>,
+    commit_url: Option<String>,
+    rebased: bool,
+    describe: Option<String>,
+    log: Option<String>,
+}
+
+fn git_view(r: &Option<GitRef>) -> Option<GitView> {
+    let r = r.as_ref()?;
+    Some(GitView {
+        spec: r.spec.clone(),
+        link: r.url_link.as_deref().and_then(web_url),
+        commit: r.short_commit(),
+        commit_url: r.commit_url().as_deref().and_then(web_url),
+        rebased: r.rebased,
+        describe: r.describe.clone(),
+        log: r.log.clone(),
+    })
+}
+
+#[derive(Serialize)]
+struct AttemptRow {
+    testgroup: String,
+    tentacle: String,
+    mcu: String,
+    attempt: String,
+    state: &'static str,
+    message: String,
+    href: String,
+    log: String,
+    counts: Counts,
+}
+
+fn counts_of(g: &GroupAttempt) -> Counts {
+    let mut c = Counts::default();
+    c.add_group(g);
+    c
+}
+
+fn attempt_row(g: &GroupAttempt) -> AttemptRow {
+    let (state, message) = match &g.state {
+        GroupState::Ran => ("ran", String::new()),
+        GroupState::Skipped(m) => ("skipped", m.clone()),
+        GroupState::Errored(m) => ("errored", m.clone()),
+    };
+    AttemptRow {
+        testgroup: g.testgroup.clone(),
+        tentacle: g.tentacle_variant_role.clone(),
+        mcu: g.tentacle_mcu.clone(),
+        attempt: g.attempt.clone(),
+        state,
+        message,
+        href: format!("{}/index.html", url_path(&g.slug)),
+        log: links::group_log(g),
+        counts: counts_of(g),
+    }
+}
+
+pub fn run_page(
+    env: &Environment,
+    idx: &Index,
+    i: usize,
+    testbed: &str,
+) -> Result<String, ThemeError> {
+    let run = &idx.runs[i];
+    let s = &idx.summaries[i];
+    let attempts: Vec<AttemptRow> = run.groups.iter().map(attempt_row).collect();
+    let pick = |v: &[usize]| v.iter().map(|&g| attempt_row(&run.groups[g])).collect::<Vec<_>>();
+    #[derive(Serialize)]
+    struct PathView {
+        label: String,
+        target: String,
+        href: Option<String>,
+    }
+    let paths: Vec<PathView> = run
+        .paths
+        .iter()
+        .map(|p| PathView {
+            label: p.label.clone(),
+            target: p.target.clone(),
+            href: p.inside.then(|| {
+                if p.target == "./" {
+                    "index.html".to_string()
+                } else {
+                    url_path(&p.target)
+                }
+            }),
+        })
+        .collect();
+    let files: Vec<(String, String)> = run
+        .files
+        .iter()
+        .map(|f| (f.clone(), url_path(f)))
+        .collect();
+    let ctx = context! {
+        root => "../../",
+        title => format!("{} · {}", run.id, run.testbed),
+        crumbs => vec![
+            Crumb { label: run.testbed.clone(), href: Some("../index.html".into()) },
+            Crumb { label: run.id.clone(), href: None },
+        ],
+        testbed_href => "../index.html",
+        run => context! {
+            id => run.id,
+            testbed => run.testbed,
+            testbed_name => run.testbed_name,
+            trigger => run.trigger,
+            start => run.time_start.as_ref().map(|t| t.raw.clone()),
+            start_iso => run.time_start.as_ref().and_then(|t| t.iso.clone()),
+            end => run.time_end.as_ref().map(|t| t.raw.clone()),
+            end_iso => run.time_end.as_ref().and_then(|t| t.iso.clone()),
+            duration => run.duration_s().map(format_duration),
+            error => run.error,
+            pr => run.pr_url().as_deref().and_then(web_url),
+            commandline => run.commandline,
+            ref_firmware => git_view(&run.ref_firmware),
+            ref_tests => git_view(&run.ref_tests),
+            xfail => run.xfail,
+            problems => run.problems,
+            status => status(run, s),
+            format => run.format,
+        },
+        testbed => testbed,
+        summary => s,
+        attempts => attempts,
+        errored => pick(&s.errored),
+        skipped => pick(&s.skipped),
+        paths => paths,
+        files => files,
+    };
+    render(env, "run.html", ctx)
+}
+
+pub fn group_page(
+    env: &Environment,
+    run: &Run,
+    g: &GroupAttempt,
+) -> Result<String, ThemeError> {
+    #[derive(Serialize)]
+    struct OutcomeRow<'a> {
+        name: &'a str,
+        outcome: &'a str,
+        class: &'static str,
+        text: &'a str,
+        source_url: Option<String>,
+        xfail: Option<&'a str>,
+        files: Vec<(String, String)>,
+    }
+    let files: HashSet<&str> = g.files.iter().map(String::as_str).collect();
+    let rows: Vec<OutcomeRow> = g
+        .results
+        .iter()
+        .map(|t| {
+            let base = t.name.replace('/', "_");
+            let related = [format!("{base}.exp"), format!("{base}.out")]
+                .into_iter()
+                .filter(|f| files.contains(f.as_str()))
+                .map(|f| {
+                    let href = url_path(&f);
+                    (f, href)
+                })
+                .collect();
+            OutcomeRow {
+                name: &t.name,
+                outcome: t.outcome.as_str(),
+                class: t.outcome.class(),
+                text: &t.text,
+                source_url: links::test_source_url(run, &g.testgroup, &t.name),
+                xfail: t.xfail.as_deref(),
+                files: related,
+            }
+        })
+        .collect();
+    let counts = counts_of(g);
+    let mut classes: Vec<(&str, usize)> = Vec::new();
+    for c in ["failed", "xfailed", "passed", "skipped", "ignored", "other"] {
+        let n = rows.iter().filter(|r| r.class == c).count();
+        if n > 0 {
+            classes.push((c, n));
+        }
+    }
+    let group_files: Vec<(String, String)> =
+        g.files.iter().map(|f| (f.clone(), url_path(f))).collect();
+    let row = attempt_row(g);
+    let ctx = context! {
+        root => "../../../",
+        title => format!("{} · {}", g.dir_name, run.id),
+        crumbs => vec![
+            Crumb { label: run.testbed.clone(), href: Some("../../index.html".into()) },
+            Crumb { label: run.id.clone(), href: Some("../index.html".into()) },
+            Crumb { label: g.dir_name.clone(), href: None },
+        ],
+        group => context! {
+            dir_name => g.dir_name,
+            testgroup => g.testgroup,
+            testid => g.testid,
+            tentacle => g.tentacle_variant_role,
+            board_variant => g.board_variant,
+            mcu => g.tentacle_mcu,
+            reference => g.tentacle_reference,
+            attempt => g.attempt,
+            commandline => g.commandline,
+            start => g.time_start.as_ref().map(|t| t.raw.clone()),
+            end => g.time_end.as_ref().map(|t| t.raw.clone()),
+            state => row.state,
+            message => row.message,
+            source => g.source,
+        },
+        counts => counts,
+        classes => classes,
+        outcomes => rows,
+        files => group_files,
+    };
+    render(env, "group.html", ctx)
+}

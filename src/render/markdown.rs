@@ -1,0 +1,425 @@
+//! `octoprobe_summary_report.md` and the shorter `octoprobe_pr_report.md`, as mptest writes them,
+//! with links that work.
+
+use std::fmt::Write;
+
+use crate::ingest::time::format_duration;
+use crate::model::{GitRef, GroupState, Run};
+use crate::render::links;
+use crate::summary::{group_info, Counts, Matrix, Summary};
+
+/// GitHub's limit for a comment is 65,536 characters; stay clear of it.
+pub const PR_REPORT_LIMIT: usize = 65_000;
+
+/// Where links into the site point: relative to the run folder, or absolute under `--site-url`.
+#[derive(Debug, Clone)]
+pub struct LinkBase(pub String);
+
+impl LinkBase {
+    /// `site_url` + the run's path in the site, or "" (relative).
+    pub fn new(site_url: Option<&str>, run_path: &str) -> LinkBase {
+        match site_url {
+            Some(u) => LinkBase(format!("{}/{}/", u.trim_end_matches('/'), run_path)),
+            None => LinkBase(String::new()),
+        }
+    }
+
+    fn to(&self, rel: &str) -> String {
+        format!("{}{}", self.0, rel)
+    }
+}
+
+/// Backslash-escapes what markdown would interpret, and HTML-escapes the rest.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' | '[' | ']' | '*' | '_' | '`' | '#' | '!' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' => out.push_str("&#124;"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for a `<code>` element inside a table cell.
+fn code_cell(s: &str) -> String {
+    let escaped = s
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "&#124;")
+        .replace('`', "&#96;")
+        .replace('\r', "")
+        .replace('\n', "<br>");
+    format!("<code>{escaped}</code>")
+}
+
+/// A URL inside `(...)`: no spaces, parentheses or angle brackets survive.
+fn url(u: &str) -> String {
+    u.replace(' ', "%20")
+        .replace('(', "%28")
+        .replace(')', "%29")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+}
+
+fn hidezero(n: u64) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        n.to_string()
+    }
+}
+
+fn git_line(out: &mut String, title: &str, r: &GitRef) {
+    let _ = write!(out, "* {title}: ");
+    match &r.url_link {
+        Some(link) => {
+            let _ = write!(out, "[{}]({})", md_escape(&r.spec), url(link));
+        }
+        None => out.push_str(&md_escape(&r.spec)),
+    }
+    if let (Some(short), Some(link)) = (r.short_commit(), r.commit_url()) {
+        let what = if r.rebased {
+            format!("rebased on {short}")
+        } else {
+            short
+        };
+        let _ = write!(out, " [{}]({})", md_escape(&what), url(&link));
+    }
+    out.push('\n');
+    if let Some(log) = &r.log {
+        out.push_str("  <details><summary>git log</summary>\n\n");
+        for line in log.lines() {
+            let _ = writeln!(out, "  * {}", md_escape(line));
+        }
+        out.push_str("\n  </details>\n");
+    }
+}
+
+fn ms_per_test(run: &Run, total: &Counts) -> Option<u64> {
+    let secs = run.duration_s()?;
+    let tests = total.tests();
+    (secs > 0 && tests > 0).then(|| (secs as u64 * 1000) / tests)
+}
+
+fn duration_line(run: &Run, total: &Counts) -> Option<String> {
+    let secs = run.duration_s()?;
+    let mut s = format_duration(secs);
+    if let Some(ms) = ms_per_test(run, total) {
+        let _ = write!(s, ", {} tests, {ms}ms/test", total.tests());
+    }
+    Some(s)
+}
+
+fn header(out: &mut String, run: &Run, s: &Summary, base: &LinkBase) {
+    if !run.error.is_empty() {
+        let _ = writeln!(out, "* **Error: {}**", md_escape(&run.error));
+    }
+    if !run.problems.is_empty() {
+        let _ = writeln!(
+            out,
+            "* **Input problems: {}** (see [the run page]({}))",
+            run.problems.len(),
+            url(&base.to("index.html"))
+        );
+    }
+    if !run.trigger.is_empty() {
+        let _ = writeln!(out, "* Trigger: {}", md_escape(&run.trigger));
+    }
+    let _ = writeln!(
+        out,
+        "* Testbed: {} {}",
+        md_escape(&run.testbed),
+        md_escape(&run.testbed_name)
+    );
+    let raw = |t: &Option<crate::ingest::time::Timestamp>| {
+        t.as_ref().map(|t| t.raw.clone()).unwrap_or_else(|| "unknown".into())
+    };
+    let _ = writeln!(
+        out,
+        "* Start - End: {} - {}",
+        md_escape(&raw(&run.time_start)),
+        md_escape(&raw(&run.time_end))
+    );
+    if let Some(d) = duration_line(run, &s.total) {
+        let _ = writeln!(out, "* Duration: {d}");
+    }
+    if let Some(x) = &run.xfail {
+        let _ = writeln!(out, "* XFail: {}", md_escape(x));
+    }
+    if let Some(pr) = run.pr_url() {
+        let _ = writeln!(out, "* PR: {}", url(&pr));
+    }
+    if let Some(r) = &run.ref_firmware {
+        git_line(out, "Repo Firmware", r);
+    }
+    if let Some(r) = &run.ref_tests {
+        git_line(out, "Repo Tests", r);
+    }
+    let _ = writeln!(
+        out,
+        "* Report: [run page]({}), [summary.json]({})",
+        url(&base.to("index.html")),
+        url(&base.to("summary.json"))
+    );
+    for p in run.paths.iter().filter(|p| p.inside) {
+        let _ = writeln!(
+            out,
+            "* {}: [{}]({})",
+            md_escape(&p.label),
+            md_escape(&p.target),
+            url(&base.to(&crate::paths::url_path(&p.target)))
+        );
+    }
+}
+
+fn group_link(testgroup: &str, run: &Run) -> String {
+    let (_, label, runner) = group_info(testgroup);
+    let label = md_escape(label.unwrap_or(testgroup));
+    let runner_url = runner.and_then(|r| {
+        let g = run.ref_tests.as_ref()?;
+        if !g.repo_url.starts_with("https://github.com/") {
+            return None;
+        }
+        let rev = g.commit.as_ref().or(g.branch.as_ref())?;
+        Some(format!("{}/blob/{}/{}", g.repo_url, rev, r))
+    });
+    match runner_url {
+        Some(u) => format!("[{label}]({} \"{}\")", url(&u), md_escape(testgroup)),
+        None if label == md_escape(testgroup) => label,
+        None => format!("{label} ({})", md_escape(testgroup)),
+    }
+}
+
+fn summary_table(out: &mut String, run: &Run, s: &Summary, full: bool) {
+    if full {
+        out.push_str("| Test | Groups<br>run | Groups<br>skipped | Groups<br>errored | Tests<br>passed | Tests<br>skipped | Tests<br>xfailed | Tests<br>failed |\n");
+        out.push_str("| - | :-: | :-: | :-: | :-: | :-: | :-: | :-: |\n");
+    } else {
+        out.push_str("| Test | Tests<br>passed | Tests<br>skipped | Tests<br>xfailed | Tests<br>failed |\n");
+        out.push_str("| - | :-: | :-: | :-: | :-: |\n");
+    }
+    let failed_cell = |n: u64, anchor: Option<&str>| match (n, anchor) {
+        (0, _) => String::new(),
+        (n, Some(a)) => format!("**<a href=\"#anchor_{a}\">{n}</a>**"),
+        (n, None) => format!("**{n}**"),
+    };
+    let mut row = |name: String, c: &Counts, anchor: Option<&str>| {
+        let failed = failed_cell(c.failed, anchor);
+        let skipped = hidezero(c.skipped + c.other);
+        if full {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {} | {} | {} | {skipped} | {} | {failed} |",
+                hidezero(c.groups_run),
+                hidezero(c.groups_skipped),
+                hidezero(c.groups_errored),
+                hidezero(c.passed),
+                hidezero(c.xfailed),
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {skipped} | {} | {failed} |",
+                hidezero(c.passed),
+                hidezero(c.xfailed),
+            );
+        }
+    };
+    for g in &s.testgroups {
+        let anchor = crate::paths::slug(&g.testgroup);
+        row(group_link(&g.testgroup, run), &g.counts, Some(&anchor));
+    }
+    row("Total".into(), &s.total, None);
+}
+
+/// The rows of one matrix, each a line, after its header lines.
+fn matrix_lines(run: &Run, m: &Matrix, base: &LinkBase) -> (String, Vec<String>) {
+    let mut head = String::new();
+    let _ = writeln!(
+        head,
+        "<a name=\"anchor_{}\"></a>\n\n### Group: {}\n",
+        crate::paths::slug(&m.testgroup),
+        group_link(&m.testgroup, run)
+    );
+    if !m.reference.is_empty() {
+        let _ = writeln!(head, "Reference: {}\n", md_escape(&m.reference));
+    }
+    head.push_str("| Test |");
+    for c in &m.columns {
+        let tentacle = md_escape(&c.tentacle).replace('-', "-<br/>");
+        let _ = write!(head, " {}<br/>{} |", md_escape(&c.mcu), tentacle);
+    }
+    head.push_str("\n| :- |");
+    head.push_str(&" :-: |".repeat(m.columns.len()));
+    head.push('\n');
+    let rows = m
+        .rows
+        .iter()
+        .map(|r| {
+            let test = match &r.source_url {
+                Some(u) => format!("[{}]({})", md_escape(&r.test), url(u)),
+                None => md_escape(&r.test),
+            };
+            let mut line = format!("| {test} |");
+            for cell in &r.cells {
+                line.push(' ');
+                if let Some(cell) = cell {
+                    let groups = &run.groups;
+                    let parts: Vec<String> = cell
+                        .entries
+                        .iter()
+                        .map(|e| {
+                            let target = groups
+                                .iter()
+                                .find(|g| g.slug == e.group_slug)
+                                .map(links::group_log)
+                                .unwrap_or_default();
+                            format!("[{}]({})", md_escape(&e.short), url(&base.to(&target)))
+                        })
+                        .collect();
+                    let joined = parts.join(" ");
+                    let decorated = match cell.class {
+                        "failed" => format!("**{joined}**"),
+                        "ok" => format!("<sub>*{joined}*</sub>"),
+                        _ => format!("*{joined}*"),
+                    };
+                    line.push_str(&decorated);
+                    let xfails: std::collections::BTreeSet<&str> =
+                        cell.entries.iter().filter_map(|e| e.xfail.as_deref()).collect();
+                    for x in xfails {
+                        let _ = write!(line, "<br/><sub>{}</sub>", md_escape(x));
+                    }
+                }
+                line.push_str(" |");
+            }
+            line.push('\n');
+            line
+        })
+        .collect();
+    (head, rows)
+}
+
+fn group_table(out: &mut String, run: &Run, idx: &[usize], base: &LinkBase) {
+    out.push_str("| Testgroup | Logfile | Message |\n| - | - | - |\n");
+    for &i in idx {
+        let g = &run.groups[i];
+        let msg = match &g.state {
+            GroupState::Errored(m) | GroupState::Skipped(m) => m.as_str(),
+            GroupState::Ran => "",
+        };
+        let _ = writeln!(
+            out,
+            "| {}<br>{} | [logfile]({}) | {} |",
+            group_link(&g.testgroup, run),
+            md_escape(&g.tentacle_variant_role),
+            url(&base.to(&links::group_log(g))),
+            code_cell(msg)
+        );
+    }
+}
+
+/// `octoprobe_summary_report.md`.
+pub fn summary_report(run: &Run, s: &Summary, base: &LinkBase) -> String {
+    let mut out = String::from("# Octoprobe test report\n\n");
+    header(&mut out, run, s, base);
+    out.push_str("\n## Summary\n\n");
+    summary_table(&mut out, run, s, true);
+    if !s.matrices.is_empty() {
+        out.push_str("\n## Failures\n\n");
+        for m in &s.matrices {
+            let (head, rows) = matrix_lines(run, m, base);
+            out.push_str(&head);
+            for r in rows {
+                out.push_str(&r);
+            }
+            out.push('\n');
+        }
+    }
+    if !s.errored.is_empty() {
+        out.push_str("\n## Test groups with errors (ignored and retried)\n\n");
+        group_table(&mut out, run, &s.errored, base);
+    }
+    if !s.skipped.is_empty() {
+        out.push_str("\n## Test groups which were skipped\n\n");
+        group_table(&mut out, run, &s.skipped, base);
+    }
+    out
+}
+
+/// `octoprobe_pr_report.md`: under [`PR_REPORT_LIMIT`] bytes, trimmed with "+N more".
+pub fn pr_report(run: &Run, s: &Summary, base: &LinkBase) -> String {
+    let sha = run
+        .ref_tests
+        .as_ref()
+        .and_then(|r| r.commit.clone())
+        .unwrap_or_default();
+    let marker = serde_json::json!({
+        "sha": sha,
+        "status": if run.error.is_empty() { "ok" } else { "error" },
+        "datetime": run.time_start.as_ref().map(|t| t.raw.clone()).unwrap_or_default(),
+    })
+    .to_string()
+    .replace("--", "-\\u002d");
+    let mut out = format!("<!-- octoprobe-pr-report: {marker} -->\n### Octoprobe PR report\n\n");
+    if let Some(d) = duration_line(run, &s.total) {
+        let _ = writeln!(out, "Duration: {d}\n");
+    }
+    if !s.mcus.is_empty() {
+        let ports: Vec<String> = s.mcus.iter().map(|m| format!("`{}`", m.replace('`', ""))).collect();
+        let _ = writeln!(out, "Tested ports: {}\n", ports.join(" "));
+    }
+    let _ = writeln!(
+        out,
+        "[Summary report]({}), [run page]({})\n",
+        url(&base.to("octoprobe_summary_report.md")),
+        url(&base.to("index.html"))
+    );
+    if !run.error.is_empty() {
+        let _ = writeln!(out, "**Error: {}**\n", md_escape(&run.error));
+    }
+    summary_table(&mut out, run, s, false);
+    if s.matrices.is_empty() {
+        return out;
+    }
+    out.push_str("\n<details open><summary>Failures</summary>\n\n");
+    let closing = "\n</details>\n";
+    // Room for the closing tag and a "+N more" line.
+    let budget = PR_REPORT_LIMIT - closing.len() - 400;
+    let mut omitted = 0usize;
+    for m in &s.matrices {
+        let (head, rows) = matrix_lines(run, m, base);
+        if omitted > 0 || out.len() + head.len() > budget {
+            omitted += rows.len();
+            continue;
+        }
+        out.push_str(&head);
+        for (i, r) in rows.iter().enumerate() {
+            if out.len() + r.len() > budget {
+                omitted += rows.len() - i;
+                break;
+            }
+            out.push_str(r);
+        }
+        out.push('\n');
+    }
+    if omitted > 0 {
+        let _ = writeln!(
+            out,
+            "\n+{omitted} more failing tests: see [the full report]({}).",
+            url(&base.to("index.html"))
+        );
+    }
+    out.push_str(closing);
+    out
+}

@@ -1,0 +1,155 @@
+//! Rendering: the HTML site, the markdown reports and `summary.json`, written into a folder.
+
+pub mod html;
+pub mod links;
+pub mod markdown;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::index::Index;
+use crate::model::Run;
+use crate::paths;
+use crate::redact::Redactor;
+use crate::summary::{self, Summary};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Theme(#[from] html::ThemeError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RenderError + '_ {
+    move |source| RenderError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SiteOptions {
+    pub theme: Option<PathBuf>,
+    pub site_url: Option<String>,
+}
+
+/// Names the site writes itself; input files with these names are not copied over them.
+const GENERATED: &[&str] = &[
+    "index.html",
+    "summary.json",
+    "octoprobe_summary_report.md",
+    "octoprobe_pr_report.md",
+];
+
+fn write(path: &Path, data: impl AsRef<[u8]>) -> Result<(), RenderError> {
+    fs::write(path, data).map_err(io(path))
+}
+
+/// Copies an input file into the site, redacted.
+fn copy_redacted(from: &Path, to: &Path, r: &Redactor) -> Result<(), RenderError> {
+    let data = fs::read(from).map_err(io(from))?;
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    write(to, r.bytes(&data))
+}
+
+/// The three reports of one run, as (file name, content).
+pub fn reports(run: &Run, s: &Summary, site_url: Option<&str>, site_path: &str) -> [(&'static str, String); 3] {
+    let base = markdown::LinkBase::new(site_url, site_path);
+    let json = serde_json::to_string_pretty(&summary::to_json(run, s)).unwrap_or_default() + "\n";
+    [
+        ("octoprobe_summary_report.md", markdown::summary_report(run, s, &base)),
+        ("octoprobe_pr_report.md", markdown::pr_report(run, s, &base)),
+        ("summary.json", json),
+    ]
+}
+
+/// Writes the whole site into `out` (an empty folder). `tick` is called once per run written.
+pub fn write_site(
+    idx: &Index,
+    out: &Path,
+    opts: &SiteOptions,
+    tick: &(dyn Fn() + Sync),
+) -> Result<(), RenderError> {
+    let env = html::environment(opts.theme.as_deref())?;
+    let static_dir = out.join("static");
+    fs::create_dir_all(&static_dir).map_err(io(&static_dir))?;
+    for (name, text) in html::DEFAULT_STATIC {
+        write(&static_dir.join(name), text)?;
+    }
+    if let Some(theme_static) = opts.theme.as_ref().map(|t| t.join("static")) {
+        if theme_static.is_dir() {
+            for entry in walkdir::WalkDir::new(&theme_static)
+                .min_depth(1)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+            {
+                let rel = entry.path().strip_prefix(&theme_static).unwrap_or(entry.path());
+                let to = static_dir.join(rel);
+                if let Some(parent) = to.parent() {
+                    fs::create_dir_all(parent).map_err(io(parent))?;
+                }
+                fs::copy(entry.path(), &to).map_err(io(entry.path()))?;
+            }
+        }
+    }
+    write(&out.join("index.html"), html::index_page(&env, idx)?)?;
+    write(&out.join(".testpress-site"), "This folder was written by testpress and is replaced by each build.\n")?;
+    for (t, bed) in idx.testbeds.iter().enumerate() {
+        let dir = out.join(&bed.slug);
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        write(&dir.join("index.html"), html::testbed_page(&env, idx, t)?)?;
+    }
+    let jobs: Vec<(usize, &str)> = idx
+        .testbeds
+        .iter()
+        .flat_map(|b| b.runs.iter().map(move |&i| (i, b.slug.as_str())))
+        .collect();
+    jobs.par_iter().try_for_each(|&(i, bed_slug)| {
+        let r = write_run(&env, idx, i, bed_slug, out, opts);
+        tick();
+        r
+    })
+}
+
+fn write_run(
+    env: &minijinja::Environment,
+    idx: &Index,
+    i: usize,
+    bed_slug: &str,
+    out: &Path,
+    opts: &SiteOptions,
+) -> Result<(), RenderError> {
+    let run = &idx.runs[i];
+    let dir = out.join(bed_slug).join(&run.slug);
+    fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let redactor = Redactor::new(&run.secrets);
+    for f in run.files.iter().filter(|f| !GENERATED.contains(&f.as_str())) {
+        debug_assert!(paths::is_safe_relative(f));
+        copy_redacted(&run.path.join(f), &dir.join(f), &redactor)?;
+    }
+    run.groups.par_iter().try_for_each(|g| {
+        let gdir = dir.join(&g.slug);
+        fs::create_dir_all(&gdir).map_err(io(&gdir))?;
+        let src = run.path.join(&g.dir_name);
+        for f in g.files.iter().filter(|f| f.as_str() != "index.html") {
+            copy_redacted(&src.join(f), &gdir.join(f), &redactor)?;
+        }
+        write(&gdir.join("index.html"), html::group_page(env, run, g)?)
+    })?;
+    write(&dir.join("index.html"), html::run_page(env, idx, i, &run.testbed)?)?;
+    let site_path = format!("{}/{}", paths::url_path(bed_slug), paths::url_path(&run.slug));
+    for (name, text) in reports(run, &idx.summaries[i], opts.site_url.as_deref(), &site_path) {
+        write(&dir.join(name), text)?;
+    }
+    Ok(())
+}
