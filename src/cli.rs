@@ -18,7 +18,11 @@ use crate::{progress, summary};
 pub const EXIT_PROBLEMS: u8 = 3;
 
 #[derive(Debug, Parser)]
-#[command(name = "testpress", version, about = "A static site generator for test reports")]
+#[command(
+    name = "testpress",
+    version,
+    about = "A static site generator for test reports"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -173,7 +177,9 @@ fn summary_cmd(args: SummaryArgs) -> Result<ExitCode> {
     }
     let problems = warn_all(&run.problems);
     let s = summary::summarize(&run);
-    let [md, pr, json] = render::reports(&run, &s, args.common.site_url.as_deref(), &run.slug);
+    // The same place in the site as `build` gives it.
+    let site_path = format!("{}/{}", crate::paths::slug(&run.testbed), run.slug);
+    let [md, pr, json] = render::reports(&run, &s, args.common.site_url.as_deref(), &site_path);
     let text = match args.format {
         Format::Md => md.1,
         Format::Pr => pr.1,

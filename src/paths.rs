@@ -84,7 +84,10 @@ mod tests {
     fn slugs_stay_inside() {
         assert_eq!(slug("../../etc/passwd"), "_._.._etc_passwd");
         assert_eq!(slug(".."), "_.");
-        assert_eq!(slug("RUN-TESTS_STANDARD,a@5f2a-ADA"), "RUN-TESTS_STANDARD,a@5f2a-ADA");
+        assert_eq!(
+            slug("RUN-TESTS_STANDARD,a@5f2a-ADA"),
+            "RUN-TESTS_STANDARD,a@5f2a-ADA"
+        );
         assert_eq!(slug("RUN-X[1722-RPI_PICO]"), "RUN-X_1722-RPI_PICO_");
         assert_eq!(slug(""), "_");
         let mut taken = HashSet::new();

@@ -67,18 +67,64 @@ impl Counts {
 pub fn group_info(testgroup: &str) -> (&'static str, Option<&'static str>, Option<&'static str>) {
     match testgroup {
         "RUN-FLASH_FORMAT" => ("a", Some("format flash"), None),
-        "RUN-TESTS_STANDARD" | "RUN-TESTS_BASICS" => ("c_c", Some("run-tests.py"), Some("tests/run-tests.py")),
-        "RUN-TESTS_STANDARD_VIA_MPY" => ("c_c", Some("run-tests.py --via-mpy"), Some("tests/run-tests.py")),
-        "RUN-TESTS_STANDARD_NATIVE" => ("c_c", Some("run-tests.py --via-mpy --emit native"), Some("tests/run-tests.py")),
-        "RUN-PERFBENCH" => ("c_e", Some("run-perfbench.py"), Some("tests/run-perfbench.py")),
-        "RUN-NATMODTESTS" => ("c_g", Some("run-natmodtests.py"), Some("tests/run-natmodtests.py")),
-        "RUN-MPREMOTE_TESTS" => ("c_h", Some("run-mpremote-tests.sh"), Some("tools/mpremote/tests/run-mpremote-tests.sh")),
-        "RUN-TESTS_EXTMOD_HARDWARE" => ("e_extmod", Some("run-tests.py --test-dirs=extmod_hardware"), Some("tests/run-tests.py")),
-        "RUN-TESTS_EXTMOD_HARDWARE_NATIVE" => ("e_extmod", Some("run-tests.py --test-dirs=extmod_hardware --emit-native"), Some("tests/run-tests.py")),
-        "RUN-TESTS_NET_INET" => ("g_multi_inet", Some("run-tests.py --test-dirs=net_inet"), Some("tests/run-tests.py")),
-        "RUN-TESTS_NET_HOSTED" => ("g_multi_inet", Some("run-tests.py --test-dirs=net_hosted"), Some("tests/run-tests.py")),
-        "RUN-MULTITESTS_MULTINET" => ("g_multi_net", Some("run-multitests.py multi_net/*.py"), Some("tests/run-multitests.py")),
-        "RUN-MULTITESTS_MULTIBLUETOOTH" => ("g_multi_net", Some("run-multitests.py multi_bluetooth/*.py"), Some("tests/run-multitests.py")),
+        "RUN-TESTS_STANDARD" | "RUN-TESTS_BASICS" => {
+            ("c_c", Some("run-tests.py"), Some("tests/run-tests.py"))
+        }
+        "RUN-TESTS_STANDARD_VIA_MPY" => (
+            "c_c",
+            Some("run-tests.py --via-mpy"),
+            Some("tests/run-tests.py"),
+        ),
+        "RUN-TESTS_STANDARD_NATIVE" => (
+            "c_c",
+            Some("run-tests.py --via-mpy --emit native"),
+            Some("tests/run-tests.py"),
+        ),
+        "RUN-PERFBENCH" => (
+            "c_e",
+            Some("run-perfbench.py"),
+            Some("tests/run-perfbench.py"),
+        ),
+        "RUN-NATMODTESTS" => (
+            "c_g",
+            Some("run-natmodtests.py"),
+            Some("tests/run-natmodtests.py"),
+        ),
+        "RUN-MPREMOTE_TESTS" => (
+            "c_h",
+            Some("run-mpremote-tests.sh"),
+            Some("tools/mpremote/tests/run-mpremote-tests.sh"),
+        ),
+        "RUN-TESTS_EXTMOD_HARDWARE" => (
+            "e_extmod",
+            Some("run-tests.py --test-dirs=extmod_hardware"),
+            Some("tests/run-tests.py"),
+        ),
+        "RUN-TESTS_EXTMOD_HARDWARE_NATIVE" => (
+            "e_extmod",
+            Some("run-tests.py --test-dirs=extmod_hardware --emit-native"),
+            Some("tests/run-tests.py"),
+        ),
+        "RUN-TESTS_NET_INET" => (
+            "g_multi_inet",
+            Some("run-tests.py --test-dirs=net_inet"),
+            Some("tests/run-tests.py"),
+        ),
+        "RUN-TESTS_NET_HOSTED" => (
+            "g_multi_inet",
+            Some("run-tests.py --test-dirs=net_hosted"),
+            Some("tests/run-tests.py"),
+        ),
+        "RUN-MULTITESTS_MULTINET" => (
+            "g_multi_net",
+            Some("run-multitests.py multi_net/*.py"),
+            Some("tests/run-multitests.py"),
+        ),
+        "RUN-MULTITESTS_MULTIBLUETOOTH" => (
+            "g_multi_net",
+            Some("run-multitests.py multi_bluetooth/*.py"),
+            Some("tests/run-multitests.py"),
+        ),
         _ => ("z", None, None),
     }
 }
@@ -277,7 +323,10 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
                     entries.sort_by(|a, b| a.0.cmp(b.0));
                     let entries: Vec<CellEntry> = entries.into_iter().map(|(_, e)| e).collect();
                     let class = cell_class(&entries);
-                    if entries.iter().any(|e| e.class == "failed" || e.class == "xfailed") {
+                    if entries
+                        .iter()
+                        .any(|e| e.class == "failed" || e.class == "xfailed")
+                    {
                         failures.push(Failure {
                             testgroup: testgroup.to_string(),
                             test: test.to_string(),
@@ -320,6 +369,9 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
             rows,
         });
     }
+    failures.sort_by(|a, b| {
+        (&a.testgroup, &a.test, &a.tentacle).cmp(&(&b.testgroup, &b.test, &b.tentacle))
+    });
     (matrices, failures)
 }
 
@@ -339,9 +391,7 @@ fn git_json(r: &Option<GitRef>) -> Value {
 
 /// The documented `summary.json` (schema 1).
 pub fn to_json(run: &Run, s: &Summary) -> Value {
-    let time = |t: &Option<crate::ingest::time::Timestamp>| {
-        t.as_ref().map(|t| t.raw.clone())
-    };
+    let time = |t: &Option<crate::ingest::time::Timestamp>| t.as_ref().map(|t| t.raw.clone());
     let iso = |t: &Option<crate::ingest::time::Timestamp>| t.as_ref().and_then(|t| t.iso.clone());
     let testgroups: Vec<Value> = s
         .testgroups

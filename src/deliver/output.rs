@@ -41,9 +41,13 @@ impl Staged {
     /// Checks that `target` may be replaced, then makes the sibling temporary folder.
     pub fn new(target: &Path, inputs: &[PathBuf]) -> Result<Staged, OutputError> {
         let target_abs = absolute(target);
-        let target_real = target_abs.canonicalize().unwrap_or_else(|_| target_abs.clone());
+        let target_real = target_abs
+            .canonicalize()
+            .unwrap_or_else(|_| target_abs.clone());
         for input in inputs {
-            let input_real = absolute(input).canonicalize().unwrap_or_else(|_| absolute(input));
+            let input_real = absolute(input)
+                .canonicalize()
+                .unwrap_or_else(|_| absolute(input));
             if input_real.starts_with(&target_real) || target_real.starts_with(&input_real) {
                 return Err(OutputError::OverlapsInput {
                     out: target.display().to_string(),

@@ -56,7 +56,12 @@ pub fn read_json(path: &Path) -> Result<Value, IngestError> {
         path: path.display().to_string(),
         line: e.line(),
         column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or("").to_string(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_string(),
     })
 }
 
@@ -335,7 +340,10 @@ fn load_group(name: &str, dir: &Path) -> (GroupAttempt, Vec<String>, Option<Stri
         }
     }
     if source.is_empty() {
-        problems.push(format!("{}: no readable results in this folder", dir.display()));
+        problems.push(format!(
+            "{}: no readable results in this folder",
+            dir.display()
+        ));
     }
 
     if g.testgroup.is_empty() {
@@ -393,7 +401,10 @@ fn redact_run(run: &mut Run) {
     }
     for g in run.ref_tests.iter_mut().chain(run.ref_firmware.iter_mut()) {
         r.in_place(&mut g.spec);
-        for s in [&mut g.log, &mut g.describe, &mut g.url_link].into_iter().flatten() {
+        for s in [&mut g.log, &mut g.describe, &mut g.url_link]
+            .into_iter()
+            .flatten()
+        {
             r.in_place(s);
         }
     }

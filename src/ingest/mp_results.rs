@@ -105,7 +105,9 @@ pub fn parse_testresults_txt(text: &str) -> Vec<TestResult> {
                 "lrge" | "LRGE" => (Outcome::Skipped, "too large".to_string()),
                 _ => (Outcome::Skipped, String::new()),
             };
-            let extra = c.get(3).map(|m| m.as_str().trim_start_matches("- ").to_string());
+            let extra = c
+                .get(3)
+                .map(|m| m.as_str().trim_start_matches("- ").to_string());
             Some(TestResult {
                 name: c[2].to_string(),
                 outcome,
@@ -134,7 +136,11 @@ pub fn merge_failures_only(json: MpResults, txt: Vec<TestResult>) -> Vec<TestRes
         })
         .collect();
     let listed: std::collections::HashSet<String> = out.iter().map(|r| r.name.clone()).collect();
-    out.extend(json.results.into_iter().filter(|r| !listed.contains(&r.name)));
+    out.extend(
+        json.results
+            .into_iter()
+            .filter(|r| !listed.contains(&r.name)),
+    );
     out
 }
 

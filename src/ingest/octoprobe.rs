@@ -279,17 +279,35 @@ mod tests {
     #[test]
     fn folder_names_of_every_era() {
         let d = parse_dir_name("RUN-MPREMOTE_TESTS@552b-RPI_PICO2,a");
-        assert_eq!((d.label.as_str(), d.tentacle.as_str(), d.attempt.as_str()), ("RUN-MPREMOTE_TESTS", "552b-RPI_PICO2", "a"));
+        assert_eq!(
+            (d.label.as_str(), d.tentacle.as_str(), d.attempt.as_str()),
+            ("RUN-MPREMOTE_TESTS", "552b-RPI_PICO2", "a")
+        );
         let d = parse_dir_name("RUN-PERFBENCH,b@0c30-ESP32_C3_DEVKIT");
-        assert_eq!((d.label.as_str(), d.tentacle.as_str(), d.attempt.as_str()), ("RUN-PERFBENCH", "0c30-ESP32_C3_DEVKIT", "b"));
+        assert_eq!(
+            (d.label.as_str(), d.tentacle.as_str(), d.attempt.as_str()),
+            ("RUN-PERFBENCH", "0c30-ESP32_C3_DEVKIT", "b")
+        );
         let d = parse_dir_name("RUN-TESTS_STANDARD@1722-RPI_PICO");
-        assert_eq!((d.label.as_str(), d.tentacle.as_str(), d.attempt.as_str()), ("RUN-TESTS_STANDARD", "1722-RPI_PICO", ""));
+        assert_eq!(
+            (d.label.as_str(), d.tentacle.as_str(), d.attempt.as_str()),
+            ("RUN-TESTS_STANDARD", "1722-RPI_PICO", "")
+        );
         let d = parse_dir_name("RUN-MULTITESTS_MULTINET@1830-LOLIN_C3_MINI,5f2c-RPI_PICO_W");
         assert_eq!(d.tentacle, "1830-LOLIN_C3_MINI,5f2c-RPI_PICO_W");
         let d = parse_dir_name("RUN-TESTS_STANDARD[1722-RPI_PICO]");
-        assert_eq!((d.label.as_str(), d.tentacle.as_str()), ("RUN-TESTS_STANDARD", "1722-RPI_PICO"));
-        assert_eq!(split_role("1830-LOLIN_C3_MINI-instance0"), ("1830-LOLIN_C3_MINI", "instance0"));
-        assert_eq!(board_variant("2d2d-LOLIN_D1_MINI-FLASH_512K"), "LOLIN_D1_MINI-FLASH_512K");
+        assert_eq!(
+            (d.label.as_str(), d.tentacle.as_str()),
+            ("RUN-TESTS_STANDARD", "1722-RPI_PICO")
+        );
+        assert_eq!(
+            split_role("1830-LOLIN_C3_MINI-instance0"),
+            ("1830-LOLIN_C3_MINI", "instance0")
+        );
+        assert_eq!(
+            board_variant("2d2d-LOLIN_D1_MINI-FLASH_512K"),
+            "LOLIN_D1_MINI-FLASH_512K"
+        );
     }
 
     #[test]
@@ -297,12 +315,18 @@ mod tests {
         let r = git_ref("https://github.com/micropython/micropython.git~17782", None).unwrap();
         assert_eq!(r.repo_url, "https://github.com/micropython/micropython");
         assert_eq!(r.pr.as_deref(), Some("17782"));
-        assert_eq!(r.pr_url().as_deref(), Some("https://github.com/micropython/micropython/pull/17782"));
+        assert_eq!(
+            r.pr_url().as_deref(),
+            Some("https://github.com/micropython/micropython/pull/17782")
+        );
         let r = git_ref("https://github.com/dpgeorge/micropython@master", None).unwrap();
         assert_eq!(r.branch.as_deref(), Some("master"));
         assert_eq!(r.pr, None);
         let r = git_ref("https://github.com/a/b.git~12@main", None).unwrap();
-        assert_eq!((r.pr.as_deref(), r.branch.as_deref()), (Some("12"), Some("main")));
+        assert_eq!(
+            (r.pr.as_deref(), r.branch.as_deref()),
+            (Some("12"), Some("main"))
+        );
         let r = git_ref("Not specified (no tests to run)", None).unwrap();
         assert_eq!(r.repo_url, "");
     }

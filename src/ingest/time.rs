@@ -97,7 +97,11 @@ fn parse_any(raw: &str) -> Option<Parsed> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(raw) {
         return Some(Parsed::Zoned(dt));
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(raw, fmt) {
             return Some(Parsed::Naive(naive));
         }

@@ -62,7 +62,12 @@ impl XfailList {
             path: path.display().to_string(),
             line: e.line(),
             column: e.column(),
-            message: e.to_string().split(" at line ").next().unwrap_or("").to_string(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or("")
+                .to_string(),
         })
     }
 
@@ -87,7 +92,8 @@ impl XfailList {
     pub fn apply(&self, run: &mut Run) {
         for g in &mut run.groups {
             for t in &mut g.results {
-                if t.outcome == Outcome::Failed && self.matches(&g.testgroup, &t.name, &g.board_variant)
+                if t.outcome == Outcome::Failed
+                    && self.matches(&g.testgroup, &t.name, &g.board_variant)
                 {
                     t.outcome = Outcome::XFailed;
                     t.xfail = Some(self.name.clone());

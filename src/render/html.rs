@@ -15,12 +15,30 @@ use crate::summary::{Counts, Summary};
 
 /// The default theme, compiled in so that the binary works alone.
 pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../themes/default/templates/base.html")),
-    ("macros.html", include_str!("../../themes/default/templates/macros.html")),
-    ("index.html", include_str!("../../themes/default/templates/index.html")),
-    ("testbed.html", include_str!("../../themes/default/templates/testbed.html")),
-    ("run.html", include_str!("../../themes/default/templates/run.html")),
-    ("group.html", include_str!("../../themes/default/templates/group.html")),
+    (
+        "base.html",
+        include_str!("../../themes/default/templates/base.html"),
+    ),
+    (
+        "macros.html",
+        include_str!("../../themes/default/templates/macros.html"),
+    ),
+    (
+        "index.html",
+        include_str!("../../themes/default/templates/index.html"),
+    ),
+    (
+        "testbed.html",
+        include_str!("../../themes/default/templates/testbed.html"),
+    ),
+    (
+        "run.html",
+        include_str!("../../themes/default/templates/run.html"),
+    ),
+    (
+        "group.html",
+        include_str!("../../themes/default/templates/group.html"),
+    ),
 ];
 
 pub const DEFAULT_STATIC: &[(&str, &str)] = &[(
@@ -63,8 +81,15 @@ pub fn environment(theme: Option<&Path>) -> Result<Environment<'static>, ThemeEr
         })?;
         let mut names: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         names.sort();
-        for p in names.into_iter().filter(|p| p.extension().is_some_and(|e| e == "html")) {
-            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        for p in names
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        {
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             let text = read(&p)?;
             templates.retain(|(n, _)| *n != name);
             templates.push((name, text));
@@ -184,7 +209,11 @@ pub fn testbed_page(env: &Environment, idx: &Index, t: usize) -> Result<String, 
         .iter()
         .map(|&i| {
             let r = &idx.runs[i];
-            run_row(r, &idx.summaries[i], format!("{}/index.html", url_path(&r.slug)))
+            run_row(
+                r,
+                &idx.summaries[i],
+                format!("{}/index.html", url_path(&r.slug)),
+            )
         })
         .collect();
     let ctx = context! {
@@ -268,7 +297,11 @@ pub fn run_page(
     let run = &idx.runs[i];
     let s = &idx.summaries[i];
     let attempts: Vec<AttemptRow> = run.groups.iter().map(attempt_row).collect();
-    let pick = |v: &[usize]| v.iter().map(|&g| attempt_row(&run.groups[g])).collect::<Vec<_>>();
+    let pick = |v: &[usize]| {
+        v.iter()
+            .map(|&g| attempt_row(&run.groups[g]))
+            .collect::<Vec<_>>()
+    };
     #[derive(Serialize)]
     struct PathView {
         label: String,
@@ -290,11 +323,7 @@ pub fn run_page(
             }),
         })
         .collect();
-    let files: Vec<(String, String)> = run
-        .files
-        .iter()
-        .map(|f| (f.clone(), url_path(f)))
-        .collect();
+    let files: Vec<(String, String)> = run.files.iter().map(|f| (f.clone(), url_path(f))).collect();
     let ctx = context! {
         root => "../../",
         title => format!("{} · {}", run.id, run.testbed),
@@ -334,11 +363,7 @@ pub fn run_page(
     render(env, "run.html", ctx)
 }
 
-pub fn group_page(
-    env: &Environment,
-    run: &Run,
-    g: &GroupAttempt,
-) -> Result<String, ThemeError> {
+pub fn group_page(env: &Environment, run: &Run, g: &GroupAttempt) -> Result<String, ThemeError> {
     #[derive(Serialize)]
     struct OutcomeRow<'a> {
         name: &'a str,

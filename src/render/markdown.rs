@@ -72,6 +72,11 @@ fn url(u: &str) -> String {
         .replace('>', "%3E")
 }
 
+/// Only `http(s)` links from the inputs are written as links.
+fn is_web(u: &str) -> bool {
+    u.starts_with("https://") || u.starts_with("http://")
+}
+
 fn hidezero(n: u64) -> String {
     if n == 0 {
         String::new()
@@ -82,7 +87,7 @@ fn hidezero(n: u64) -> String {
 
 fn git_line(out: &mut String, title: &str, r: &GitRef) {
     let _ = write!(out, "* {title}: ");
-    match &r.url_link {
+    match r.url_link.as_ref().filter(|l| is_web(l)) {
         Some(link) => {
             let _ = write!(out, "[{}]({})", md_escape(&r.spec), url(link));
         }
@@ -143,7 +148,9 @@ fn header(out: &mut String, run: &Run, s: &Summary, base: &LinkBase) {
         md_escape(&run.testbed_name)
     );
     let raw = |t: &Option<crate::ingest::time::Timestamp>| {
-        t.as_ref().map(|t| t.raw.clone()).unwrap_or_else(|| "unknown".into())
+        t.as_ref()
+            .map(|t| t.raw.clone())
+            .unwrap_or_else(|| "unknown".into())
     };
     let _ = writeln!(
         out,
@@ -157,7 +164,7 @@ fn header(out: &mut String, run: &Run, s: &Summary, base: &LinkBase) {
     if let Some(x) = &run.xfail {
         let _ = writeln!(out, "* XFail: {}", md_escape(x));
     }
-    if let Some(pr) = run.pr_url() {
+    if let Some(pr) = run.pr_url().filter(|u| is_web(u)) {
         let _ = writeln!(out, "* PR: {}", url(&pr));
     }
     if let Some(r) = &run.ref_firmware {
@@ -206,7 +213,9 @@ fn summary_table(out: &mut String, run: &Run, s: &Summary, full: bool) {
         out.push_str("| Test | Groups<br>run | Groups<br>skipped | Groups<br>errored | Tests<br>passed | Tests<br>skipped | Tests<br>xfailed | Tests<br>failed |\n");
         out.push_str("| - | :-: | :-: | :-: | :-: | :-: | :-: | :-: |\n");
     } else {
-        out.push_str("| Test | Tests<br>passed | Tests<br>skipped | Tests<br>xfailed | Tests<br>failed |\n");
+        out.push_str(
+            "| Test | Tests<br>passed | Tests<br>skipped | Tests<br>xfailed | Tests<br>failed |\n",
+        );
         out.push_str("| - | :-: | :-: | :-: | :-: |\n");
     }
     let failed_cell = |n: u64, anchor: Option<&str>| match (n, anchor) {
@@ -295,8 +304,11 @@ fn matrix_lines(run: &Run, m: &Matrix, base: &LinkBase) -> (String, Vec<String>)
                         _ => format!("*{joined}*"),
                     };
                     line.push_str(&decorated);
-                    let xfails: std::collections::BTreeSet<&str> =
-                        cell.entries.iter().filter_map(|e| e.xfail.as_deref()).collect();
+                    let xfails: std::collections::BTreeSet<&str> = cell
+                        .entries
+                        .iter()
+                        .filter_map(|e| e.xfail.as_deref())
+                        .collect();
                     for x in xfails {
                         let _ = write!(line, "<br/><sub>{}</sub>", md_escape(x));
                     }
@@ -376,7 +388,11 @@ pub fn pr_report(run: &Run, s: &Summary, base: &LinkBase) -> String {
         let _ = writeln!(out, "Duration: {d}\n");
     }
     if !s.mcus.is_empty() {
-        let ports: Vec<String> = s.mcus.iter().map(|m| format!("`{}`", m.replace('`', ""))).collect();
+        let ports: Vec<String> = s
+            .mcus
+            .iter()
+            .map(|m| format!("`{}`", m.replace('`', "")))
+            .collect();
         let _ = writeln!(out, "Tested ports: {}\n", ports.join(" "));
     }
     let _ = writeln!(

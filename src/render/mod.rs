@@ -61,11 +61,19 @@ fn copy_redacted(from: &Path, to: &Path, r: &Redactor) -> Result<(), RenderError
 }
 
 /// The three reports of one run, as (file name, content).
-pub fn reports(run: &Run, s: &Summary, site_url: Option<&str>, site_path: &str) -> [(&'static str, String); 3] {
+pub fn reports(
+    run: &Run,
+    s: &Summary,
+    site_url: Option<&str>,
+    site_path: &str,
+) -> [(&'static str, String); 3] {
     let base = markdown::LinkBase::new(site_url, site_path);
     let json = serde_json::to_string_pretty(&summary::to_json(run, s)).unwrap_or_default() + "\n";
     [
-        ("octoprobe_summary_report.md", markdown::summary_report(run, s, &base)),
+        (
+            "octoprobe_summary_report.md",
+            markdown::summary_report(run, s, &base),
+        ),
         ("octoprobe_pr_report.md", markdown::pr_report(run, s, &base)),
         ("summary.json", json),
     ]
@@ -93,7 +101,10 @@ pub fn write_site(
                 .filter_map(Result::ok)
                 .filter(|e| e.file_type().is_file())
             {
-                let rel = entry.path().strip_prefix(&theme_static).unwrap_or(entry.path());
+                let rel = entry
+                    .path()
+                    .strip_prefix(&theme_static)
+                    .unwrap_or(entry.path());
                 let to = static_dir.join(rel);
                 if let Some(parent) = to.parent() {
                     fs::create_dir_all(parent).map_err(io(parent))?;
@@ -103,7 +114,10 @@ pub fn write_site(
         }
     }
     write(&out.join("index.html"), html::index_page(&env, idx)?)?;
-    write(&out.join(".testpress-site"), "This folder was written by testpress and is replaced by each build.\n")?;
+    write(
+        &out.join(".testpress-site"),
+        "This folder was written by testpress and is replaced by each build.\n",
+    )?;
     for (t, bed) in idx.testbeds.iter().enumerate() {
         let dir = out.join(&bed.slug);
         fs::create_dir_all(&dir).map_err(io(&dir))?;
@@ -133,7 +147,11 @@ fn write_run(
     let dir = out.join(bed_slug).join(&run.slug);
     fs::create_dir_all(&dir).map_err(io(&dir))?;
     let redactor = Redactor::new(&run.secrets);
-    for f in run.files.iter().filter(|f| !GENERATED.contains(&f.as_str())) {
+    for f in run
+        .files
+        .iter()
+        .filter(|f| !GENERATED.contains(&f.as_str()))
+    {
         debug_assert!(paths::is_safe_relative(f));
         copy_redacted(&run.path.join(f), &dir.join(f), &redactor)?;
     }
@@ -146,8 +164,15 @@ fn write_run(
         }
         write(&gdir.join("index.html"), html::group_page(env, run, g)?)
     })?;
-    write(&dir.join("index.html"), html::run_page(env, idx, i, &run.testbed)?)?;
-    let site_path = format!("{}/{}", paths::url_path(bed_slug), paths::url_path(&run.slug));
+    write(
+        &dir.join("index.html"),
+        html::run_page(env, idx, i, &run.testbed)?,
+    )?;
+    let site_path = format!(
+        "{}/{}",
+        paths::url_path(bed_slug),
+        paths::url_path(&run.slug)
+    );
     for (name, text) in reports(run, &idx.summaries[i], opts.site_url.as_deref(), &site_path) {
         write(&dir.join(name), text)?;
     }
