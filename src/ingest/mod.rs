@@ -212,7 +212,7 @@ pub fn load_run(dir: &Path) -> Run {
         commandline: ctx.commandline.clone(),
         ref_firmware: ctx.ref_firmware.clone(),
         ref_tests: ctx.ref_tests.clone(),
-        paths: linked_paths(&ctx),
+        paths: linked_paths(&ctx, dir),
         groups,
         files: list_files(dir, 1),
         problems,
@@ -236,7 +236,7 @@ fn testbed_from_label(label: &str) -> String {
 }
 
 /// Absolute paths from `context.json`, as links relative to the run where they point inside it.
-fn linked_paths(ctx: &octoprobe::Context) -> Vec<LinkedPath> {
+fn linked_paths(ctx: &octoprobe::Context, run_dir: &Path) -> Vec<LinkedPath> {
     let results_dir = ctx
         .directories
         .iter()
@@ -262,7 +262,11 @@ fn linked_paths(ctx: &octoprobe::Context) -> Vec<LinkedPath> {
             return;
         }
         let (target, inside) = match relative(abs) {
-            Some(rel) => (rel, true),
+            // Linked only when the file came along; a missing one is named, not linked.
+            Some(rel) => {
+                let exists = run_dir.join(&rel).exists();
+                (rel, exists)
+            }
             None => (abs.to_string(), false),
         };
         out.push(LinkedPath {

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use minijinja::{context, Environment, Value};
+use minijinja::{context, AutoEscape, Environment, Value};
 use serde::Serialize;
 
 use crate::index::Index;
@@ -60,10 +60,35 @@ pub enum ThemeError {
     },
 }
 
+/// Escapes the five characters that matter in HTML text and quoted attributes.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Loads the default templates, then the theme's `templates/*.html` over them.
 pub fn environment(theme: Option<&Path>) -> Result<Environment<'static>, ThemeError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_formatter(|out, state, value| {
+        // minijinja also escapes `/`; links and paths read better without that.
+        match value.as_str() {
+            Some(s) if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => {
+                Ok(out.write_str(&escape_html(s))?)
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        }
+    });
     let mut templates: Vec<(String, String)> = DEFAULT_TEMPLATES
         .iter()
         .map(|(n, s)| (n.to_string(), s.to_string()))

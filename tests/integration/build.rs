@@ -1,0 +1,264 @@
+//! `testpress build`: the site's pages, determinism, atomic replacement and bad input.
+
+use std::path::Path;
+
+use crate::support::*;
+
+#[test]
+fn demo_site_has_every_page() {
+    let (_tmp, site, out) = build(&[&samples()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let index = read(&site.join("index.html"));
+    for testbed in ["ch_hans_1", "au_damien_1"] {
+        assert!(
+            index.contains(&format!("href=\"{testbed}/index.html\"")),
+            "{testbed} on the index"
+        );
+        assert!(site.join(testbed).join("index.html").is_file());
+    }
+    // The testbed page lists runs newest first.
+    let bed = read(&site.join("ch_hans_1/index.html"));
+    let order: Vec<usize> = [
+        "ch_hans_1_20260902-120000",
+        "ch_hans_1_20260901-101500",
+        "ch_hans_1_20260831-101500",
+        "ch_hans_1_20260226-205450",
+        "ch_hans_1-2025-04-22_12-33-22",
+    ]
+    .iter()
+    .map(|id| {
+        bed.find(&format!(">{id}<"))
+            .unwrap_or_else(|| panic!("{id} listed"))
+    })
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "newest first: {order:?}"
+    );
+
+    let run = site.join("ch_hans_1/ch_hans_1_20260901-101500");
+    let page = read(&run.join("index.html"));
+    for needle in [
+        "github ci pipeline",
+        "2026-09-01_10-15-00+0200",
+        "Duration",
+        "flaky",
+        "Test groups with errors",
+        "Test groups which were skipped",
+        "https://github.com/micropython/micropython/pull/18000",
+        "logger_20_info.log",
+    ] {
+        assert!(page.contains(needle), "run page shows {needle}");
+    }
+    for f in [
+        "octoprobe_summary_report.md",
+        "octoprobe_pr_report.md",
+        "summary.json",
+        "journalctl.txt",
+    ] {
+        assert!(run.join(f).is_file(), "{f}");
+    }
+    // A group attempt page with its copied files.
+    let group = run.join("RUN-TESTS_STANDARD@3a21-PYBV11,a");
+    let gpage = read(&group.join("index.html"));
+    assert!(gpage.contains("id=\"f-failed\""), "outcome filter");
+    for f in ["testresults.txt", "logger_20_info.log"] {
+        assert!(group.join(f).is_file(), "{f} copied");
+        assert!(gpage.contains(&format!("href=\"{f}\"")), "{f} linked");
+    }
+    let exp = walkdir::WalkDir::new(&run)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().ends_with(".exp"));
+    assert!(exp.is_some(), ".exp files are copied");
+}
+
+#[test]
+fn same_inputs_give_a_byte_identical_site() {
+    let one = tempfile::tempdir().unwrap();
+    let two = tempfile::tempdir().unwrap();
+    let run = |dir: &Path, threads: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_testpress"))
+            .args(["build", "content-samples", "-o"])
+            .arg(dir.join("site"))
+            .current_dir(root())
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        tree(&dir.join("site"))
+    };
+    let a = run(one.path(), "1");
+    let b = run(two.path(), "4");
+    assert!(a.len() > 100, "{} files", a.len());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(v == &b[k], "{k} differs");
+    }
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_site() {
+    let (tmp, site, out) = build(&[&octoprobe("real")], &[]);
+    assert!(out.status.success());
+    let before = tree(&site);
+    let theme = tmp.path().join("theme/templates");
+    std::fs::create_dir_all(&theme).unwrap();
+    std::fs::write(theme.join("run.html"), "{% if %}broken").unwrap();
+    let out = testpress([
+        "build",
+        octoprobe("synthetic").to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+        "--theme",
+        tmp.path().join("theme").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("run.html"),
+        "names the template: {}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("previous one is unchanged"));
+    assert_eq!(tree(&site), before, "the old site is intact");
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "no temporary folders left: {leftovers:?}"
+    );
+
+    // A good rebuild replaces it whole.
+    let out = testpress([
+        "build",
+        octoprobe("synthetic").to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(
+        !site.join("ch_hans_1/ch_hans_1_20260226-083648").exists(),
+        "old runs are gone"
+    );
+    assert!(site
+        .join("ch_hans_1/ch_hans_1_20260901-101500/index.html")
+        .is_file());
+}
+
+#[test]
+fn refuses_to_replace_a_folder_it_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let precious = tmp.path().join("precious");
+    std::fs::create_dir_all(&precious).unwrap();
+    std::fs::write(precious.join("thesis.tex"), "years of work").unwrap();
+    let out = testpress([
+        "build",
+        octoprobe("real").to_str().unwrap(),
+        "-o",
+        precious.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not written by testpress"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&precious.join("thesis.tex")), "years of work");
+    // Nor the inputs themselves.
+    let out = testpress([
+        "build",
+        "content-samples",
+        "-o",
+        "content-samples/octoprobe",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn malformed_json_warns_names_the_file_and_builds_the_rest() {
+    let (_tmp, site, out) = build(&[&octoprobe("synthetic")], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    let warning = err
+        .lines()
+        .find(|l| l.starts_with("warning: "))
+        .expect("a warning");
+    assert!(
+        warning.contains("ch_hans_1_20260902-120000/RUN-TESTS_STANDARD@5f2c-RPI_PICO_W,a/context_testgroup.json:35:37: EOF while parsing"),
+        "{warning}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("warning: ")).count(),
+        1
+    );
+    let page = read(&site.join("ch_hans_1/ch_hans_1_20260902-120000/index.html"));
+    assert!(
+        page.contains("badge problem"),
+        "the run shows a problem badge"
+    );
+    assert!(read(&site.join("ch_hans_1/index.html")).contains("1 problem"));
+    // Its other file still counts: the group fell back to _results.json.
+    assert!(page.contains("RUN-TESTS_STANDARD"));
+    assert!(
+        site.join("au_damien_1/au_damien_1_20250701-080000/index.html")
+            .is_file(),
+        "other runs are built"
+    );
+
+    let (_tmp, _site, out) = build(&[&octoprobe("synthetic")], &["--strict"]);
+    assert_eq!(out.status.code(), Some(3), "--strict fails on problems");
+    let (_tmp, _site, out) = build(&[&octoprobe("real")], &["--strict"]);
+    assert_eq!(out.status.code(), Some(0), "--strict passes clean inputs");
+}
+
+#[test]
+fn no_progress_bar_when_piped() {
+    let (_tmp, _site, out) = build(&[&octoprobe("real")], &[]);
+    let err = stderr(&out);
+    assert!(
+        !err.contains('\r') && !err.contains("\x1b["),
+        "no terminal control in {err:?}"
+    );
+    assert_eq!(
+        err.trim(),
+        format!("built 2 run(s) of 1 testbed(s) into {}", _site.display())
+    );
+    let (_tmp, _site, out) = build(&[&octoprobe("real")], &["--quiet"]);
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn absolute_paths_become_relative_links() {
+    let (_tmp, site, out) = build(
+        &[
+            &octoprobe("synthetic/ch_hans_1_20260901-101500"),
+            &octoprobe("real/ch_hans_1_20260226-205450"),
+        ],
+        &[],
+    );
+    assert!(out.status.success());
+    let page = read(&site.join("ch_hans_1/ch_hans_1_20260901-101500/index.html"));
+    assert!(
+        page.contains("<a href=\"logger_20_info.log\">logger_20_info.log</a>"),
+        "log_output made relative"
+    );
+    assert!(!page.contains("href=\"/home"), "no absolute links");
+    let md = read(&site.join("ch_hans_1/ch_hans_1_20260901-101500/octoprobe_summary_report.md"));
+    assert!(md.contains("(logger_20_info.log)"));
+    // The real run's log was not published with it: named, not linked.
+    let page = read(&site.join("ch_hans_1/ch_hans_1_20260226-205450/index.html"));
+    assert!(page.contains("<code>logger_20_info.log</code>"));
+    assert!(!page.contains("href=\"logger_20_info.log\""));
+}
+
+#[test]
+fn a_missing_root_is_an_error() {
+    let out = testpress(["build", "no/such/folder", "-o", "/tmp/testpress-never"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no/such/folder: no such file or directory"));
+    assert!(!Path::new("/tmp/testpress-never").exists());
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the `testpress` binary run on `content-samples/` and `tests/fixtures/`.
+
+mod build;
+mod reports;
+mod safety;
+mod support;

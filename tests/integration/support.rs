@@ -1,0 +1,79 @@
+//! Running the binary and looking at what it wrote.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn samples() -> PathBuf {
+    root().join("content-samples")
+}
+
+pub fn octoprobe(rel: &str) -> PathBuf {
+    samples().join("octoprobe").join(rel)
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/fixtures").join(rel)
+}
+
+/// Runs `testpress` with `args`, from the repository root, with CI set (no progress bar).
+pub fn testpress<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_testpress"))
+        .args(args)
+        .current_dir(root())
+        .env("CI", "true")
+        .output()
+        .expect("testpress runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Builds `roots` into a new temporary folder; returns (the temp parent, the site folder, output).
+pub fn build(roots: &[&Path], extra: &[&str]) -> (tempfile::TempDir, PathBuf, Output) {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    let mut args: Vec<std::ffi::OsString> = vec!["build".into()];
+    args.extend(roots.iter().map(|r| r.as_os_str().to_owned()));
+    args.push("-o".into());
+    args.push(site.clone().into());
+    args.extend(extra.iter().map(Into::into));
+    let out = testpress(args);
+    (tmp, site, out)
+}
+
+/// Every file below `dir` with its bytes, keyed by relative path.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+pub fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
