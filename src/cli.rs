@@ -129,7 +129,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     if dirs.is_empty() && !walk_problems.is_empty() {
         bail!("no runs found: {}", walk_problems.join("; "));
     }
-    let pb = progress::bar(dirs.len() as u64 * 2, "reading", args.quiet);
+    let pb = progress::bar(dirs.len() as u64, "reading", args.quiet);
     let mut runs: Vec<Run> = ingest::load_runs(&dirs, &|| pb.inc(1));
     if let Some(x) = &xfail {
         runs.iter_mut().for_each(|r| x.apply(r));
@@ -139,6 +139,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
 
     let staged = Staged::new(&args.output, &args.roots)?;
     pb.set_message("writing");
+    pb.set_position(0);
     let opts = SiteOptions {
         theme: args.theme.clone(),
         site_url: args.common.site_url.clone(),

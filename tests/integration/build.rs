@@ -216,6 +216,22 @@ fn malformed_json_warns_names_the_file_and_builds_the_rest() {
 }
 
 #[test]
+fn a_truncated_context_json_still_gives_the_run() {
+    let (_tmp, site, out) = build(&[&fixture("broken")], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out)
+            .contains("broken/ch_hans_1_20260301-100000/context.json:6:0: EOF while parsing"),
+        "{}",
+        stderr(&out)
+    );
+    // The testbed comes from the run's label; its groups are read as usual.
+    let page = read(&site.join("ch_hans_1/ch_hans_1_20260301-100000/index.html"));
+    assert!(page.contains("badge problem"));
+    assert!(page.contains("basics/b.py"));
+}
+
+#[test]
 fn no_progress_bar_when_piped() {
     let (_tmp, _site, out) = build(&[&octoprobe("real")], &[]);
     let err = stderr(&out);
@@ -229,6 +245,30 @@ fn no_progress_bar_when_piped() {
     );
     let (_tmp, _site, out) = build(&[&octoprobe("real")], &["--quiet"]);
     assert_eq!(stderr(&out), "");
+}
+
+/// On a terminal (a pseudo-terminal made by util-linux `script`), with CI unset, a bar is drawn.
+#[test]
+fn a_progress_bar_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} build content-samples -o {}",
+        env!("CARGO_BIN_EXE_testpress"),
+        tmp.path().join("site").display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(root())
+        .env_remove("CI")
+        .output()
+        .expect("script(1) from util-linux runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("reading [") && text.contains("writing ["),
+        "{text}"
+    );
+    assert!(text.contains("9/9 runs"), "{text}");
 }
 
 #[test]
