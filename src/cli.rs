@@ -34,6 +34,28 @@ pub enum Command {
     Build(BuildArgs),
     /// Print one run's summary (markdown report, PR report or JSON).
     Summary(SummaryArgs),
+    /// Turn a CI job's result files into a run: copy them into DIR and write DIR/run.json
+    /// from the CI's environment (GitHub Actions, GitLab CI, Jenkins).
+    Record(RecordArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// The run folder to create or add to.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Result files or folders to copy in.
+    #[arg(value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// The testbed (or pipeline) name; default: the CI workflow or job name.
+    #[arg(long)]
+    pub testbed: Option<String>,
+    /// The run id; default: the CI run or pipeline id.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// When the tests started (ISO 8601); default: taken from the results.
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -47,7 +69,12 @@ pub struct CommonArgs {
     /// Exit with status 3 when an input file had problems.
     #[arg(long)]
     pub strict: bool,
+    /// Read inputs as this format instead of detecting it from their content.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<Format2>,
 }
+
+pub use crate::ingest::result_dir::Format as Format2;
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
@@ -79,8 +106,8 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct SummaryArgs {
-    /// A run folder (with a context.json).
-    #[arg(value_name = "RUN_DIR")]
+    /// A run folder, or a single result file.
+    #[arg(value_name = "RUN")]
     pub run: PathBuf,
     #[arg(long, value_enum, default_value_t = Format::Md)]
     pub format: Format,
@@ -95,6 +122,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Build(args) => build(args),
         Command::Summary(args) => summary_cmd(args),
+        Command::Record(args) => record(args),
     }
 }
 
@@ -124,13 +152,14 @@ fn exit_status(problems: usize, strict: bool) -> ExitCode {
 
 fn build(args: BuildArgs) -> Result<ExitCode> {
     let xfail = load_xfail(args.common.xfail.as_deref())?;
-    let (dirs, walk_problems) = ingest::discover(&args.roots);
+    let forced = args.common.input_format;
+    let (dirs, walk_problems) = ingest::discover(&args.roots, forced);
     let mut problems = warn_all(&walk_problems);
     if dirs.is_empty() && !walk_problems.is_empty() {
         bail!("no runs found: {}", walk_problems.join("; "));
     }
     let pb = progress::bar(dirs.len() as u64, "reading", args.quiet);
-    let mut runs: Vec<Run> = ingest::load_runs(&dirs, &|| pb.inc(1));
+    let mut runs: Vec<Run> = ingest::load_runs(&dirs, forced, &|| pb.inc(1));
     if let Some(x) = &xfail {
         runs.iter_mut().for_each(|r| x.apply(r));
     }
@@ -165,14 +194,20 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
 }
 
 fn summary_cmd(args: SummaryArgs) -> Result<ExitCode> {
-    if !args.run.join("context.json").is_file() {
+    let forced = args.common.input_format;
+    let xfail = load_xfail(args.common.xfail.as_deref())?;
+    let mut run = if args.run.is_file() {
+        ingest::result_dir::load_file(&args.run, forced)
+    } else if args.run.join("context.json").is_file() && forced.is_none() {
+        ingest::load_run(&ingest::RunSource::Octoprobe(args.run.clone()), forced)
+    } else if args.run.is_dir() && ingest::result_dir::holds_results(&args.run, forced) {
+        ingest::load_run(&ingest::RunSource::Results(args.run.clone()), forced)
+    } else {
         bail!(
-            "{}: not a run folder (no context.json in it)",
+            "{}: not a run (no context.json, run.json or result file in it)",
             args.run.display()
         );
-    }
-    let xfail = load_xfail(args.common.xfail.as_deref())?;
-    let mut run = ingest::load_run(&args.run);
+    };
     if let Some(x) = &xfail {
         x.apply(&mut run);
     }
@@ -196,4 +231,31 @@ fn summary_cmd(args: SummaryArgs) -> Result<ExitCode> {
         }
     }
     Ok(exit_status(problems, args.common.strict))
+}
+
+fn record(args: RecordArgs) -> Result<ExitCode> {
+    let copied = crate::ingest::result_dir::copy_into(&args.dir, &args.files)
+        .with_context(|| format!("cannot copy the results into {}", args.dir.display()))?;
+    let mut meta = crate::ingest::result_dir::run_json_from_env(&|k| std::env::var(k).ok());
+    if let Some(m) = meta.as_object_mut() {
+        for (k, v) in [
+            ("testbed", &args.testbed),
+            ("id", &args.id),
+            ("time_start", &args.start),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.to_string(), serde_json::Value::String(v.clone()));
+            }
+        }
+    }
+    let path = args.dir.join("run.json");
+    let text = serde_json::to_string_pretty(&meta)? + "\n";
+    write_file_atomic(&path, text.as_bytes())?;
+    eprintln!(
+        "recorded {} file(s) into {} with {}",
+        copied.len(),
+        args.dir.display(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -12,10 +12,14 @@ use crate::ingest::time::Timestamp;
 pub enum Outcome {
     Passed,
     Failed,
+    /// An error outside the test body (JUnit `error`, a pytest setup or teardown failure).
+    Errored,
     Skipped,
     /// MicroPython's known-flaky result: counted as skipped, shown as "ignored".
     Ignored,
     XFailed,
+    /// Expected to fail but passed (pytest's non-strict XPASS).
+    XPassed,
     Other(String),
 }
 
@@ -24,10 +28,12 @@ impl Outcome {
     pub fn parse(raw: &str) -> Outcome {
         match raw.trim().to_ascii_lowercase().as_str() {
             "pass" | "passed" => Outcome::Passed,
-            "fail" | "failed" => Outcome::Failed,
+            "fail" | "failed" | "failure" => Outcome::Failed,
+            "error" | "errored" => Outcome::Errored,
             "skip" | "skipped" => Outcome::Skipped,
             "ignored" => Outcome::Ignored,
             "xfail" | "xfailed" => Outcome::XFailed,
+            "xpass" | "xpassed" => Outcome::XPassed,
             _ => Outcome::Other(raw.to_string()),
         }
     }
@@ -36,11 +42,18 @@ impl Outcome {
         match self {
             Outcome::Passed => "passed",
             Outcome::Failed => "failed",
+            Outcome::Errored => "errored",
             Outcome::Skipped => "skipped",
             Outcome::Ignored => "ignored",
             Outcome::XFailed => "xfailed",
+            Outcome::XPassed => "xpassed",
             Outcome::Other(s) => s,
         }
+    }
+
+    /// Failed or errored: what a failure matrix lists.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Failed | Outcome::Errored)
     }
 
     /// The short label used in matrices, as mptest writes it.
@@ -48,9 +61,11 @@ impl Outcome {
         match self {
             Outcome::Passed => "pass",
             Outcome::Failed => "FAIL",
+            Outcome::Errored => "ERROR",
             Outcome::Skipped => "skip",
             Outcome::Ignored => "ignored",
             Outcome::XFailed => "XFAIL",
+            Outcome::XPassed => "XPASS",
             Outcome::Other(s) => s,
         }
     }
@@ -60,9 +75,11 @@ impl Outcome {
         match self {
             Outcome::Passed => "passed",
             Outcome::Failed => "failed",
+            Outcome::Errored => "errored",
             Outcome::Skipped => "skipped",
             Outcome::Ignored => "ignored",
             Outcome::XFailed => "xfailed",
+            Outcome::XPassed => "xpassed",
             Outcome::Other(_) => "other",
         }
     }
@@ -82,6 +99,67 @@ pub struct TestResult {
     pub text: String,
     /// Set when an xfail list turned a failure into `XFailed`: the list's file name.
     pub xfail: Option<String>,
+    /// Seconds, when the producer measured it.
+    pub duration: Option<f64>,
+    /// What richer formats say beyond the outcome; boxed to keep the common case small.
+    pub extra: Option<Box<TestExtra>>,
+}
+
+impl TestResult {
+    pub fn new(name: String, outcome: Outcome, text: String) -> TestResult {
+        TestResult {
+            name,
+            outcome,
+            text,
+            xfail: None,
+            duration: None,
+            extra: None,
+        }
+    }
+
+    pub fn extra_mut(&mut self) -> &mut TestExtra {
+        self.extra.get_or_insert_with(Default::default)
+    }
+
+    /// Passed in the end after failed attempts.
+    pub fn is_flaky(&self) -> bool {
+        self.outcome == Outcome::Passed
+            && self
+                .extra
+                .as_ref()
+                .is_some_and(|e| e.attempts.iter().any(|a| a.outcome.is_failure()))
+    }
+}
+
+/// An earlier attempt of a test that was retried within one run (JUnit reruns, pytest reruns, CTRF retries).
+#[derive(Debug, Clone, Serialize)]
+pub struct PriorAttempt {
+    pub outcome: Outcome,
+    pub message: String,
+    pub text: String,
+}
+
+/// A named figure measured by a test, such as a perfbench runtime.
+#[derive(Debug, Clone, Serialize)]
+pub struct Metric {
+    pub name: String,
+    pub value: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TestExtra {
+    /// JUnit classname, pytest node id, CTRF suite path.
+    pub classname: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// The one-line message (JUnit `message`, pytest `reprcrash.message`).
+    pub message: String,
+    pub attempts: Vec<PriorAttempt>,
+    pub stdout: String,
+    pub stderr: String,
+    pub properties: Vec<(String, String)>,
+    pub metrics: Vec<Metric>,
 }
 
 /// Whether a group attempt ran, was skipped as a whole, or errored.
@@ -94,8 +172,9 @@ pub enum GroupState {
     Errored(String),
 }
 
-/// One execution of one test group on one tentacle (one `RUN-...` folder).
-#[derive(Debug, Clone, Serialize)]
+/// One execution of one test group on one tentacle (one `RUN-...` folder), or one test
+/// suite of another format.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct GroupAttempt {
     /// The folder name as found on disk.
     pub dir_name: String,
@@ -120,8 +199,17 @@ pub struct GroupAttempt {
     pub results: Vec<TestResult>,
     /// Files of the attempt folder copied into the site, relative to the folder, sorted.
     pub files: Vec<String>,
-    /// Which file the outcomes came from.
+    /// Which file the outcomes came from (relative to the group folder, or to the run for
+    /// formats without group folders).
     pub source: String,
+    /// Run parameters the runner printed, e.g. perfbench `N`, `M`, `n_average`.
+    pub params: Vec<(String, String)>,
+    /// Suite-level output and properties (JUnit).
+    pub stdout: String,
+    pub stderr: String,
+    pub properties: Vec<(String, String)>,
+    /// The host or platform the group ran on, when the format says it.
+    pub host: String,
 }
 
 /// A git reference as Octoprobe's GitSpec `url[~PR][@branch]` plus what git said of it.
@@ -204,11 +292,34 @@ pub struct Run {
     pub secrets: Vec<String>,
     /// The xfail list applied, by file name.
     pub xfail: Option<String>,
+    /// CI facts of runs outside Octoprobe (`run.json`, or derived).
+    pub ci: CiInfo,
+    /// What the reader decided that a reader of the site should know (not problems).
+    pub notes: Vec<String>,
+}
+
+/// What `run.json` (written by `testpress record` or by hand) says of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CiInfo {
+    pub branch: Option<String>,
+    pub commit: Option<String>,
+    pub repository: Option<String>,
+    pub pr: Option<String>,
+    pub ci_url: Option<String>,
+    pub job: Option<String>,
 }
 
 impl Run {
     /// The PR this run tested, as a URL, if any.
     pub fn pr_url(&self) -> Option<String> {
+        if let Some(pr) = &self.ci.pr {
+            if pr.starts_with("http") {
+                return Some(pr.clone());
+            }
+            if let Some(repo) = &self.ci.repository {
+                return Some(format!("{}/pull/{}", repo.trim_end_matches('/'), pr));
+            }
+        }
         [&self.ref_tests, &self.ref_firmware]
             .into_iter()
             .flatten()

@@ -16,9 +16,13 @@ pub struct Counts {
     pub groups_errored: u64,
     pub passed: u64,
     pub failed: u64,
+    pub errored: u64,
     pub skipped: u64,
     pub xfailed: u64,
+    pub xpassed: u64,
     pub other: u64,
+    /// Every test once per attempt.
+    pub tests: u64,
 }
 
 impl Counts {
@@ -35,8 +39,11 @@ impl Counts {
                 // MicroPython's `ignored` is a skip with a "flaky: ..." reason.
                 Outcome::Skipped | Outcome::Ignored => self.skipped += 1,
                 Outcome::XFailed => self.xfailed += 1,
+                Outcome::Errored => self.errored += 1,
+                Outcome::XPassed => self.xpassed += 1,
                 Outcome::Other(_) => self.other += 1,
             }
+            self.tests += 1;
         }
     }
 
@@ -48,11 +55,14 @@ impl Counts {
         self.failed += o.failed;
         self.skipped += o.skipped;
         self.xfailed += o.xfailed;
+        self.errored += o.errored;
+        self.xpassed += o.xpassed;
         self.other += o.other;
+        self.tests += o.tests;
     }
 
     pub fn tests(&self) -> u64 {
-        self.passed + self.failed + self.skipped + self.xfailed + self.other
+        self.tests
     }
 
     fn to_json(self) -> serde_json::Map<String, Value> {
@@ -147,6 +157,10 @@ pub struct CellEntry {
     pub group_slug: String,
     pub text: String,
     pub xfail: Option<String>,
+    /// Failed attempts before this one within the same run (JUnit reruns, pytest reruns).
+    pub retried: usize,
+    /// The outcomes of those earlier attempts, in order.
+    pub prior: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -207,12 +221,18 @@ pub struct Summary {
     pub mcus: Vec<String>,
 }
 
+fn is_failing(class: &str) -> bool {
+    matches!(class, "failed" | "errored")
+}
+
 fn cell_class(entries: &[CellEntry]) -> &'static str {
     let has = |c: &str| entries.iter().any(|e| e.class == c);
     let all = |f: &dyn Fn(&str) -> bool| entries.iter().all(|e| f(e.class));
-    if all(&|c| c == "failed") {
+    if all(&is_failing) {
         "failed"
-    } else if (has("failed") || has("xfailed")) && has("passed") {
+    } else if entries.iter().any(|e| e.retried > 0)
+        || (has("failed") || has("errored") || has("xfailed")) && has("passed")
+    {
         "flaky"
     } else if all(&|c| c == "passed" || c == "xfailed") {
         "ok"
@@ -273,7 +293,11 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
     let mut failing: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for g in &run.groups {
         for t in &g.results {
-            if matches!(t.outcome, Outcome::Failed | Outcome::XFailed) {
+            if matches!(
+                t.outcome,
+                Outcome::Failed | Outcome::Errored | Outcome::XFailed
+            ) || t.is_flaky()
+            {
                 failing.entry(&g.testgroup).or_default().insert(&t.name);
             }
         }
@@ -284,6 +308,7 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
         let mut cells: BTreeMap<(&str, ColKey), Vec<(&str, CellEntry)>> = BTreeMap::new();
         let mut columns: BTreeSet<ColKey> = BTreeSet::new();
         let mut reference = BTreeSet::new();
+        let mut sources: BTreeMap<&str, Option<String>> = BTreeMap::new();
         for g in run.groups.iter().filter(|g| g.testgroup == testgroup) {
             let col = (
                 g.tentacle_mcu.clone(),
@@ -296,6 +321,9 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
             let mut any = false;
             for t in g.results.iter().filter(|t| tests.contains(t.name.as_str())) {
                 any = true;
+                sources
+                    .entry(&t.name)
+                    .or_insert_with(|| links::result_source_url(run, testgroup, t));
                 cells.entry((&t.name, col.clone())).or_default().push((
                     &g.testid,
                     CellEntry {
@@ -306,6 +334,21 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
                         group_slug: g.slug.clone(),
                         text: t.text.clone(),
                         xfail: t.xfail.clone(),
+                        retried: t
+                            .extra
+                            .as_ref()
+                            .map(|e| e.attempts.iter().filter(|a| a.outcome.is_failure()).count())
+                            .unwrap_or(0),
+                        prior: t
+                            .extra
+                            .as_ref()
+                            .map(|e| {
+                                e.attempts
+                                    .iter()
+                                    .map(|a| a.outcome.as_str().to_string())
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
                     },
                 ));
             }
@@ -316,7 +359,7 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
         let columns: Vec<ColKey> = columns.into_iter().collect();
         let mut rows = Vec::new();
         for test in &tests {
-            let source_url = links::test_source_url(run, testgroup, test);
+            let source_url = sources.get(test).cloned().flatten();
             let mut row_cells = Vec::with_capacity(columns.len());
             for col in &columns {
                 let cell = cells.remove(&(*test, col.clone())).map(|mut entries| {
@@ -325,19 +368,24 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
                     let class = cell_class(&entries);
                     if entries
                         .iter()
-                        .any(|e| e.class == "failed" || e.class == "xfailed")
+                        .any(|e| is_failing(e.class) || e.class == "xfailed" || e.retried > 0)
                     {
                         failures.push(Failure {
                             testgroup: testgroup.to_string(),
                             test: test.to_string(),
                             tentacle: col.2.clone(),
                             board_variant: col.1.clone(),
-                            attempts: entries.iter().map(|e| e.outcome.clone()).collect(),
+                            attempts: entries
+                                .iter()
+                                .flat_map(|e| e.prior.iter().chain(std::iter::once(&e.outcome)))
+                                .cloned()
+                                .collect(),
                             flaky: class == "flaky",
-                            xfail: !entries.iter().any(|e| e.class == "failed"),
+                            xfail: entries.iter().any(|e| e.class == "xfailed")
+                                && !entries.iter().any(|e| is_failing(e.class)),
                             text: entries
                                 .iter()
-                                .filter(|e| e.class == "failed" || e.class == "xfailed")
+                                .filter(|e| is_failing(e.class) || e.class == "xfailed")
                                 .map(|e| e.text.clone())
                                 .find(|t| !t.is_empty())
                                 .unwrap_or_default(),

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::model::{Outcome, TestResult};
+use crate::model::{Metric, Outcome, TestResult};
 
 /// What a `_results.json` says.
 #[derive(Debug, Default)]
@@ -41,12 +41,8 @@ pub fn from_json(v: &Value) -> MpResults {
             if name.is_empty() {
                 continue;
             }
-            out.results.push(TestResult {
-                name,
-                outcome: Outcome::parse(&field(1)),
-                text: field(2),
-                xfail: None,
-            });
+            out.results
+                .push(TestResult::new(name, Outcome::parse(&field(1)), field(2)));
         }
         return out;
     }
@@ -62,12 +58,8 @@ pub fn from_json(v: &Value) -> MpResults {
         if let Some(list) = v.get(key).and_then(Value::as_array) {
             seen_other_than_failed |= key != "failed_tests";
             for name in list.iter().map(value_text).filter(|n| !n.is_empty()) {
-                out.results.push(TestResult {
-                    name,
-                    outcome: outcome.clone(),
-                    text: String::new(),
-                    xfail: None,
-                });
+                out.results
+                    .push(TestResult::new(name, outcome.clone(), String::new()));
             }
         }
     }
@@ -108,12 +100,11 @@ pub fn parse_testresults_txt(text: &str) -> Vec<TestResult> {
             let extra = c
                 .get(3)
                 .map(|m| m.as_str().trim_start_matches("- ").to_string());
-            Some(TestResult {
-                name: c[2].to_string(),
+            Some(TestResult::new(
+                c[2].to_string(),
                 outcome,
-                text: extra.filter(|e| !e.is_empty()).unwrap_or(text),
-                xfail: None,
-            })
+                extra.filter(|e| !e.is_empty()).unwrap_or(text),
+            ))
         })
         .collect()
 }
@@ -144,6 +135,91 @@ pub fn merge_failures_only(json: MpResults, txt: Vec<TestResult>) -> Vec<TestRes
     out
 }
 
+fn perf_line() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(perf_bench/\S+\.py): ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)\s*$")
+            .expect("valid regex")
+    })
+}
+
+fn multi_metric_line() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(multi_\w+/\S+\.py): ([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+            .expect("valid regex")
+    })
+}
+
+/// Figures in `testresults.txt`: run-perfbench's per-test numbers (after its `N=… M=…` line,
+/// whose values become parameters) and run-multitests' metric lines.
+#[derive(Debug, Default)]
+pub struct Figures {
+    pub params: Vec<(String, String)>,
+    pub metrics: std::collections::BTreeMap<String, Vec<Metric>>,
+}
+
+pub fn parse_figures(text: &str) -> Figures {
+    let mut out = Figures::default();
+    let mut in_perf = false;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.starts_with("N=") && line.contains(" M=") {
+            out.params = line
+                .split_whitespace()
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            in_perf = true;
+            continue;
+        }
+        if in_perf {
+            if let Some(c) = perf_line().captures(line) {
+                let num = |i: usize| c[i].parse::<f64>().unwrap_or(f64::NAN);
+                out.metrics.insert(
+                    c[1].to_string(),
+                    vec![
+                        Metric {
+                            name: "runtime".into(),
+                            value: num(2),
+                            unit: "µs".into(),
+                        },
+                        Metric {
+                            name: "runtime stddev".into(),
+                            value: num(3),
+                            unit: "%".into(),
+                        },
+                        Metric {
+                            name: "score".into(),
+                            value: num(4),
+                            unit: "".into(),
+                        },
+                        Metric {
+                            name: "score stddev".into(),
+                            value: num(5),
+                            unit: "%".into(),
+                        },
+                    ],
+                );
+                continue;
+            }
+        }
+        if let Some(c) = multi_metric_line().captures(line) {
+            if let Ok(v) = c[2].parse::<f64>() {
+                out.metrics
+                    .entry(c[1].to_string())
+                    .or_default()
+                    .push(Metric {
+                        name: "metric".into(),
+                        value: v,
+                        unit: c[3].to_string(),
+                    });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +243,18 @@ mod tests {
         assert_eq!(r.results[1].outcome, Outcome::Ignored);
         assert_eq!(r.results[1].text, "flaky: GC");
         assert_eq!(r.results[2].outcome, Outcome::Other("weird".into()));
+    }
+
+    #[test]
+    fn perfbench_figures() {
+        let txt = "cd /x\nN=100 M=100 n_average=8\nperf_bench/bm_chaos.py: 36270.75 0.6050 27571.43 0.6052\nperf_bench/bm_fft.py: SKIP\nmulti_net/tcp_data.py: 51200 bytes/s\n";
+        let f = parse_figures(txt);
+        assert_eq!(f.params[1], ("M".to_string(), "100".to_string()));
+        let chaos = &f.metrics["perf_bench/bm_chaos.py"];
+        assert_eq!(chaos[0].value, 36270.75);
+        assert_eq!(chaos[2].value, 27571.43);
+        assert!(!f.metrics.contains_key("perf_bench/bm_fft.py"));
+        assert_eq!(f.metrics["multi_net/tcp_data.py"][0].unit, "bytes/s");
     }
 
     #[test]

@@ -35,6 +35,25 @@ impl Timestamp {
         })
     }
 
+    /// `epoch` seconds, in the same zone as `like` (UTC when it had none).
+    pub fn from_epoch(epoch: i64, like: &Timestamp) -> Timestamp {
+        let offset = like
+            .iso
+            .as_deref()
+            .and_then(|i| DateTime::parse_from_rfc3339(i).ok())
+            .map(|d| *d.offset());
+        let iso = match (offset, DateTime::from_timestamp(epoch, 0)) {
+            (Some(off), Some(utc)) => Some(utc.with_timezone(&off).to_rfc3339()),
+            (None, Some(utc)) => Some(utc.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string()),
+            _ => None,
+        };
+        Timestamp {
+            raw: iso.clone().unwrap_or_default(),
+            iso,
+            epoch: Some(epoch),
+        }
+    }
+
     /// For display: the ISO form as `YYYY-MM-DD HH:MM:SS ±zz:zz`, else the raw string.
     pub fn display(&self) -> String {
         match &self.iso {
@@ -101,6 +120,7 @@ fn parse_any(raw: &str) -> Option<Parsed> {
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
     ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(raw, fmt) {
             return Some(Parsed::Naive(naive));

@@ -374,6 +374,9 @@ pub fn run_page(
             ref_tests => git_view(&run.ref_tests),
             xfail => run.xfail,
             problems => run.problems,
+            notes => run.notes,
+            ci_url => run.ci.ci_url.as_deref().and_then(web_url),
+            job => run.ci.job,
             status => status(run, s),
             format => run.format,
         },
@@ -384,26 +387,91 @@ pub fn run_page(
         skipped => pick(&s.skipped),
         paths => paths,
         files => files,
+        reports => context! {
+            summary => super::report_names(run).0,
+            pr => super::report_names(run).1,
+        },
     };
     render(env, "run.html", ctx)
 }
 
+/// Output kept inline on a page; longer output gets a file of its own.
+pub const OUTPUT_LIMIT: usize = 64 * 1024;
+
+/// The outputs of a group's tests that are too long for its page, as (file name, text).
+pub fn long_outputs(g: &GroupAttempt) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    for (i, t) in g.results.iter().enumerate() {
+        if let Some(x) = &t.extra {
+            for (label, text) in [("stdout", &x.stdout), ("stderr", &x.stderr)] {
+                if text.len() > OUTPUT_LIMIT {
+                    out.push((format!("output-{}-{label}.txt", i + 1), text.as_str()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn cut(text: &str, limit: usize) -> &str {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn size(n: usize) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
+    } else if n >= 1024 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 pub fn group_page(env: &Environment, run: &Run, g: &GroupAttempt) -> Result<String, ThemeError> {
+    #[derive(Serialize)]
+    struct AttemptView<'a> {
+        outcome: &'a str,
+        class: &'static str,
+        message: &'a str,
+        text: &'a str,
+    }
+    #[derive(Serialize)]
+    struct OutputView<'a> {
+        label: &'static str,
+        size: String,
+        text: &'a str,
+        full_href: Option<String>,
+    }
     #[derive(Serialize)]
     struct OutcomeRow<'a> {
         name: &'a str,
         outcome: &'a str,
         class: &'static str,
         text: &'a str,
+        message: &'a str,
+        duration: Option<String>,
         source_url: Option<String>,
         xfail: Option<&'a str>,
+        flaky: bool,
         files: Vec<(String, String)>,
+        attempts: Vec<AttemptView<'a>>,
+        outputs: Vec<OutputView<'a>>,
+        properties: &'a [(String, String)],
+        metrics: &'a [crate::model::Metric],
     }
     let files: HashSet<&str> = g.files.iter().map(String::as_str).collect();
     let rows: Vec<OutcomeRow> = g
         .results
         .iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(i, t)| {
             let base = t.name.replace('/', "_");
             let related = [format!("{base}.exp"), format!("{base}.out")]
                 .into_iter()
@@ -413,41 +481,84 @@ pub fn group_page(env: &Environment, run: &Run, g: &GroupAttempt) -> Result<Stri
                     (f, href)
                 })
                 .collect();
+            let x = t.extra.as_deref();
+            let outputs = x
+                .map(|x| {
+                    [("stdout", &x.stdout), ("stderr", &x.stderr)]
+                        .into_iter()
+                        .filter(|(_, text)| !text.trim().is_empty())
+                        .map(|(label, text)| OutputView {
+                            label,
+                            size: size(text.len()),
+                            text: cut(text, OUTPUT_LIMIT),
+                            full_href: (text.len() > OUTPUT_LIMIT)
+                                .then(|| format!("output-{}-{label}.txt", i + 1)),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             OutcomeRow {
                 name: &t.name,
                 outcome: t.outcome.as_str(),
                 class: t.outcome.class(),
                 text: &t.text,
-                source_url: links::test_source_url(run, &g.testgroup, &t.name),
+                message: x.map(|x| x.message.as_str()).unwrap_or(""),
+                duration: t.duration.map(|d| format!("{d:.3} s")),
+                source_url: links::result_source_url(run, &g.testgroup, t),
                 xfail: t.xfail.as_deref(),
+                flaky: t.is_flaky(),
                 files: related,
+                attempts: x
+                    .map(|x| {
+                        x.attempts
+                            .iter()
+                            .map(|a| AttemptView {
+                                outcome: a.outcome.as_str(),
+                                class: a.outcome.class(),
+                                message: &a.message,
+                                text: &a.text,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                outputs,
+                properties: x.map(|x| x.properties.as_slice()).unwrap_or(&[]),
+                metrics: x.map(|x| x.metrics.as_slice()).unwrap_or(&[]),
             }
         })
         .collect();
     let counts = counts_of(g);
     let mut classes: Vec<(&str, usize)> = Vec::new();
-    for c in ["failed", "xfailed", "passed", "skipped", "ignored", "other"] {
+    for c in [
+        "failed", "errored", "xfailed", "xpassed", "passed", "skipped", "ignored", "other",
+    ] {
         let n = rows.iter().filter(|r| r.class == c).count();
         if n > 0 {
             classes.push((c, n));
         }
     }
+    let has_durations = rows.iter().any(|r| r.duration.is_some());
     let group_files: Vec<(String, String)> =
         g.files.iter().map(|f| (f.clone(), url_path(f))).collect();
     let row = attempt_row(g);
+    let heading = if g.tentacle_variant_role.is_empty() {
+        String::new()
+    } else {
+        g.tentacle_variant_role.clone()
+    };
     let ctx = context! {
         root => "../../../",
-        title => format!("{} · {}", g.dir_name, run.id),
+        title => format!("{} · {}", if g.dir_name.is_empty() { &g.testgroup } else { &g.dir_name }, run.id),
         crumbs => vec![
             Crumb { label: run.testbed.clone(), href: Some("../../index.html".into()) },
             Crumb { label: run.id.clone(), href: Some("../index.html".into()) },
-            Crumb { label: g.dir_name.clone(), href: None },
+            Crumb { label: if g.dir_name.is_empty() { g.testgroup.clone() } else { g.dir_name.clone() }, href: None },
         ],
         group => context! {
             dir_name => g.dir_name,
             testgroup => g.testgroup,
             testid => g.testid,
-            tentacle => g.tentacle_variant_role,
+            tentacle => heading,
             board_variant => g.board_variant,
             mcu => g.tentacle_mcu,
             reference => g.tentacle_reference,
@@ -458,9 +569,17 @@ pub fn group_page(env: &Environment, run: &Run, g: &GroupAttempt) -> Result<Stri
             state => row.state,
             message => row.message,
             source => g.source,
+            source_href => (g.dir_name.is_empty() && !g.source.is_empty())
+                .then(|| format!("../{}", url_path(&g.source))),
+            host => g.host,
+            params => g.params,
+            properties => g.properties,
+            stdout => cut(&g.stdout, OUTPUT_LIMIT),
+            stderr => cut(&g.stderr, OUTPUT_LIMIT),
         },
         counts => counts,
         classes => classes,
+        has_durations => has_durations,
         outcomes => rows,
         files => group_files,
     };

@@ -209,45 +209,59 @@ fn group_link(testgroup: &str, run: &Run) -> String {
 }
 
 fn summary_table(out: &mut String, run: &Run, s: &Summary, full: bool) {
+    // mptest's columns, plus errored and xpassed when a run has them (JUnit, pytest).
+    let errored = s.total.errored > 0;
+    let xpassed = s.total.xpassed > 0;
+    let mut head = vec!["Test"];
     if full {
-        out.push_str("| Test | Groups<br>run | Groups<br>skipped | Groups<br>errored | Tests<br>passed | Tests<br>skipped | Tests<br>xfailed | Tests<br>failed |\n");
-        out.push_str("| - | :-: | :-: | :-: | :-: | :-: | :-: | :-: |\n");
-    } else {
-        out.push_str(
-            "| Test | Tests<br>passed | Tests<br>skipped | Tests<br>xfailed | Tests<br>failed |\n",
-        );
-        out.push_str("| - | :-: | :-: | :-: | :-: |\n");
+        head.extend(["Groups<br>run", "Groups<br>skipped", "Groups<br>errored"]);
     }
-    let failed_cell = |n: u64, anchor: Option<&str>| match (n, anchor) {
+    head.extend(["Tests<br>passed", "Tests<br>skipped", "Tests<br>xfailed"]);
+    if xpassed {
+        head.push("Tests<br>xpassed");
+    }
+    if errored {
+        head.push("Tests<br>errored");
+    }
+    head.push("Tests<br>failed");
+    let _ = writeln!(out, "| {} |", head.join(" | "));
+    let _ = writeln!(out, "| - |{}", " :-: |".repeat(head.len() - 1));
+    let bold = |n: u64, anchor: Option<&str>| match (n, anchor) {
         (0, _) => String::new(),
         (n, Some(a)) => format!("**<a href=\"#anchor_{a}\">{n}</a>**"),
         (n, None) => format!("**{n}**"),
     };
     let mut row = |name: String, c: &Counts, anchor: Option<&str>| {
-        let failed = failed_cell(c.failed, anchor);
-        let skipped = hidezero(c.skipped + c.other);
+        let mut cells = vec![name];
         if full {
-            let _ = writeln!(
-                out,
-                "| {name} | {} | {} | {} | {} | {skipped} | {} | {failed} |",
+            cells.extend([
                 hidezero(c.groups_run),
                 hidezero(c.groups_skipped),
                 hidezero(c.groups_errored),
-                hidezero(c.passed),
-                hidezero(c.xfailed),
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "| {name} | {} | {skipped} | {} | {failed} |",
-                hidezero(c.passed),
-                hidezero(c.xfailed),
-            );
+            ]);
         }
+        cells.extend([
+            hidezero(c.passed),
+            hidezero(c.skipped + c.other),
+            hidezero(c.xfailed),
+        ]);
+        if xpassed {
+            cells.push(hidezero(c.xpassed));
+        }
+        if errored {
+            cells.push(bold(c.errored, anchor));
+        }
+        cells.push(bold(c.failed, anchor));
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
     };
     for g in &s.testgroups {
         let anchor = crate::paths::slug(&g.testgroup);
-        row(group_link(&g.testgroup, run), &g.counts, Some(&anchor));
+        let has_matrix = s.matrices.iter().any(|m| m.testgroup == g.testgroup);
+        row(
+            group_link(&g.testgroup, run),
+            &g.counts,
+            has_matrix.then_some(anchor.as_str()),
+        );
     }
     row("Total".into(), &s.total, None);
 }
@@ -267,7 +281,13 @@ fn matrix_lines(run: &Run, m: &Matrix, base: &LinkBase) -> (String, Vec<String>)
     head.push_str("| Test |");
     for c in &m.columns {
         let tentacle = md_escape(&c.tentacle).replace('-', "-<br/>");
-        let _ = write!(head, " {}<br/>{} |", md_escape(&c.mcu), tentacle);
+        if c.mcu.is_empty() && c.tentacle.is_empty() {
+            head.push_str(" Result |");
+        } else if c.mcu.is_empty() {
+            let _ = write!(head, " {tentacle} |");
+        } else {
+            let _ = write!(head, " {}<br/>{} |", md_escape(&c.mcu), tentacle);
+        }
     }
     head.push_str("\n| :- |");
     head.push_str(&" :-: |".repeat(m.columns.len()));
@@ -343,7 +363,11 @@ fn group_table(out: &mut String, run: &Run, idx: &[usize], base: &LinkBase) {
 
 /// `octoprobe_summary_report.md`.
 pub fn summary_report(run: &Run, s: &Summary, base: &LinkBase) -> String {
-    let mut out = String::from("# Octoprobe test report\n\n");
+    let mut out = String::from(if run.format == "octoprobe" {
+        "# Octoprobe test report\n\n"
+    } else {
+        "# Test report\n\n"
+    });
     header(&mut out, run, s, base);
     out.push_str("\n## Summary\n\n");
     summary_table(&mut out, run, s, true);
@@ -383,7 +407,11 @@ pub fn pr_report(run: &Run, s: &Summary, base: &LinkBase) -> String {
     })
     .to_string()
     .replace("--", "-\\u002d");
-    let mut out = format!("<!-- octoprobe-pr-report: {marker} -->\n### Octoprobe PR report\n\n");
+    let mut out = if run.format == "octoprobe" {
+        format!("<!-- octoprobe-pr-report: {marker} -->\n### Octoprobe PR report\n\n")
+    } else {
+        format!("<!-- testpress-pr-report: {marker} -->\n### Test report\n\n")
+    };
     if let Some(d) = duration_line(run, &s.total) {
         let _ = writeln!(out, "Duration: {d}\n");
     }
@@ -398,7 +426,7 @@ pub fn pr_report(run: &Run, s: &Summary, base: &LinkBase) -> String {
     let _ = writeln!(
         out,
         "[Summary report]({}), [run page]({})\n",
-        url(&base.to("octoprobe_summary_report.md")),
+        url(&base.to(crate::render::report_names(run).0)),
         url(&base.to("index.html"))
     );
     if !run.error.is_empty() {

@@ -45,6 +45,8 @@ const GENERATED: &[&str] = &[
     "summary.json",
     "octoprobe_summary_report.md",
     "octoprobe_pr_report.md",
+    "summary_report.md",
+    "pr_report.md",
 ];
 
 fn write(path: &Path, data: impl AsRef<[u8]>) -> Result<(), RenderError> {
@@ -60,6 +62,15 @@ fn copy_redacted(from: &Path, to: &Path, r: &Redactor) -> Result<(), RenderError
     write(to, r.bytes(&data))
 }
 
+/// The markdown reports' file names: Octoprobe's for Octoprobe runs, plain ones otherwise.
+pub fn report_names(run: &Run) -> (&'static str, &'static str) {
+    if run.format == "octoprobe" {
+        ("octoprobe_summary_report.md", "octoprobe_pr_report.md")
+    } else {
+        ("summary_report.md", "pr_report.md")
+    }
+}
+
 /// The three reports of one run, as (file name, content).
 pub fn reports(
     run: &Run,
@@ -69,12 +80,10 @@ pub fn reports(
 ) -> [(&'static str, String); 3] {
     let base = markdown::LinkBase::new(site_url, site_path);
     let json = serde_json::to_string_pretty(&summary::to_json(run, s)).unwrap_or_default() + "\n";
+    let (summary_name, pr_name) = report_names(run);
     [
-        (
-            "octoprobe_summary_report.md",
-            markdown::summary_report(run, s, &base),
-        ),
-        ("octoprobe_pr_report.md", markdown::pr_report(run, s, &base)),
+        (summary_name, markdown::summary_report(run, s, &base)),
+        (pr_name, markdown::pr_report(run, s, &base)),
         ("summary.json", json),
     ]
 }
@@ -161,6 +170,9 @@ fn write_run(
         let src = run.path.join(&g.dir_name);
         for f in g.files.iter().filter(|f| f.as_str() != "index.html") {
             copy_redacted(&src.join(f), &gdir.join(f), &redactor)?;
+        }
+        for (name, text) in html::long_outputs(g) {
+            write(&gdir.join(name), text)?;
         }
         write(&gdir.join("index.html"), html::group_page(env, run, g)?)
     })?;

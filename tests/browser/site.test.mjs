@@ -95,11 +95,11 @@ async function newPage() {
 }
 
 /**
- * Opens one page and records what happened: every request, failed request,
- * console error, uncaught exception and dialog, and what the DOM holds.
+ * Opens one URL in `page` (a reused tab) and records what happened: every
+ * request, failed request, console error, uncaught exception and dialog, and
+ * what the DOM holds.
  */
-async function visit(url) {
-  const page = await newPage();
+async function visit(page, url) {
   const rec = {
     url,
     requests: [],
@@ -109,20 +109,9 @@ async function visit(url) {
     loadError: null,
     dom: null,
   };
-  page.on('request', (r) => rec.requests.push(r.url()));
-  page.on('requestfailed', (r) => rec.failed.push(`${r.url()} (${r.failure()?.errorText})`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') rec.consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => rec.consoleErrors.push(`uncaught: ${e.message}`));
-  page.on('dialog', async (d) => {
-    rec.dialogs.push(`${d.type()}: ${d.message()}`);
-    await d.dismiss().catch(() => {});
-  });
+  page.rec = rec;
   try {
     await page.goto(url, { waitUntil: 'load' });
-    // Let anything that would run after load (onload handlers, timers) have its turn.
-    await page.waitForTimeout(20);
     rec.dom = await page.evaluate(() => {
       const links = [];
       for (const el of document.querySelectorAll('[href], [src]')) {
@@ -148,12 +137,31 @@ async function visit(url) {
         passedRows: rows.filter((r) => r.classList.contains('o-passed')).length,
       };
     });
+    // A second round trip: events the page sent before it (late console
+    // messages, a dialog from a timer) are delivered to this record.
+    await page.waitForTimeout(10);
+    await page.evaluate(() => 0);
   } catch (e) {
     rec.loadError = String(e.message || e).split('\n')[0];
-  } finally {
-    await page.context().close();
   }
   return rec;
+}
+
+/** A tab whose events go to the record of the URL it currently shows. */
+async function crawlTab(context) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on('request', (r) => page.rec?.requests.push(r.url()));
+  page.on('requestfailed', (r) => page.rec?.failed.push(`${r.url()} (${r.failure()?.errorText})`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.rec?.consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => page.rec?.consoleErrors.push(`uncaught: ${e.message}`));
+  page.on('dialog', async (d) => {
+    page.rec?.dialogs.push(`${d.type()}: ${d.message()}`);
+    await d.dismiss().catch(() => {});
+  });
+  return page;
 }
 
 /**
@@ -165,30 +173,36 @@ async function crawl(root) {
   const seen = new Map();
   const queue = [start];
   const queued = new Set(queue);
-  while (queue.length) {
-    // A few pages at a time: one Chromium, several tabs.
-    const batch = queue.splice(0, 4);
-    const recs = await Promise.all(batch.map(visit));
-    for (const rec of recs) {
-      seen.set(rec.url, rec);
-      for (const l of rec.dom?.links ?? []) {
-        if (l.tag !== 'a' || !l.abs) continue;
-        let u;
-        try {
-          u = new URL(l.abs);
-        } catch {
-          continue;
-        }
-        if (u.protocol !== 'file:') continue;
-        const target = bare(u.href);
-        if (!target.endsWith('.html')) continue;
-        if (!isInside(root, fileURLToPath(target))) continue;
-        if (!queued.has(target)) {
-          queued.add(target);
-          queue.push(target);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    // A few tabs at a time in one Chromium.
+    const tabs = await Promise.all([1, 2, 3].map(() => crawlTab(context)));
+    while (queue.length) {
+      const batch = queue.splice(0, tabs.length);
+      const recs = await Promise.all(batch.map((url, i) => visit(tabs[i], url)));
+      for (const rec of recs) {
+        seen.set(rec.url, rec);
+        for (const l of rec.dom?.links ?? []) {
+          if (l.tag !== 'a' || !l.abs) continue;
+          let u;
+          try {
+            u = new URL(l.abs);
+          } catch {
+            continue;
+          }
+          if (u.protocol !== 'file:') continue;
+          const target = bare(u.href);
+          if (!target.endsWith('.html')) continue;
+          if (!isInside(root, fileURLToPath(target))) continue;
+          if (!queued.has(target)) {
+            queued.add(target);
+            queue.push(target);
+          }
         }
       }
     }
+  } finally {
+    await context.close();
   }
   return seen;
 }

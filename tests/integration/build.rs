@@ -268,7 +268,12 @@ fn a_progress_bar_on_a_terminal() {
         text.contains("reading [") && text.contains("writing ["),
         "{text}"
     );
-    assert!(text.contains("9/9 runs"), "{text}");
+    let done = regex::Regex::new(r"(\d+)/(\d+) runs").unwrap();
+    assert!(
+        done.captures_iter(&text)
+            .any(|c| c[1] == c[2] && &c[1] != "0"),
+        "{text}"
+    );
 }
 
 #[test]

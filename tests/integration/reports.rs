@@ -321,7 +321,7 @@ fn summary_writes_a_file_and_rejects_non_runs() {
     let out = testpress(["summary", tmp.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("not a run folder"),
+        stderr(&out).contains("not a run (no context.json"),
         "{}",
         stderr(&out)
     );

@@ -1,0 +1,626 @@
+//! JUnit XML of every producer (pytest, Surefire, Gradle, jest-junit, go-junit-report, nextest,
+//! bazel), read as a stream: one group per test suite.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
+
+use super::time::Timestamp;
+use super::IngestError;
+use crate::model::{GroupAttempt, Outcome, PriorAttempt, TestResult};
+
+/// What one JUnit file holds.
+#[derive(Debug, Default)]
+pub struct JunitFile {
+    pub groups: Vec<GroupAttempt>,
+    /// Earliest suite timestamp, and the latest suite end (timestamp + time).
+    pub time_start: Option<Timestamp>,
+    pub time_end: Option<Timestamp>,
+    pub hostnames: Vec<String>,
+}
+
+/// Does this look like JUnit XML? Reads the first kilobytes only.
+pub fn sniff(head: &str) -> bool {
+    let body = head.trim_start_matches('\u{feff}');
+    ["<testsuites", "<testsuite", "<testrun"]
+        .iter()
+        .any(|tag| body.contains(tag))
+}
+
+/// Seconds, accepting thousands separators (`1,234.5`) and rejecting junk.
+pub fn parse_seconds(s: &str) -> Option<f64> {
+    let cleaned: String = s
+        .chars()
+        .filter(|c| *c != ',' && !c.is_whitespace())
+        .collect();
+    cleaned
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Capture {
+    None,
+    /// Text of a failure/error/skipped element of the current testcase.
+    Result,
+    /// Text inside a rerun/flaky element (or its stackTrace child).
+    Rerun,
+    CaseOut,
+    CaseErr,
+    SuiteOut,
+    SuiteErr,
+    Property,
+}
+
+struct Suite {
+    group: GroupAttempt,
+    timestamp: Option<Timestamp>,
+    time: Option<f64>,
+}
+
+struct Case {
+    result: TestResult,
+    /// The kind of result element seen: `failure`, `error` or `skipped`.
+    kind: Option<String>,
+    result_type: String,
+    results_seen: usize,
+}
+
+fn attr(e: &BytesStart, name: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| local(a.key.as_ref()) == name)
+        .map(|a| {
+            a.normalized_value(XmlVersion::Implicit1_0)
+                .map(Cow::into_owned)
+                .unwrap_or_else(|_| a.value.to_string())
+        })
+}
+
+fn local(name: &str) -> &str {
+    match name.rfind(':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+/// Line number of a byte offset, counted by reading the file again (errors only).
+fn line_of(path: &Path, offset: u64) -> usize {
+    let Ok(f) = File::open(path) else { return 0 };
+    let mut line = 1;
+    let mut seen = 0u64;
+    for chunk in BufReader::new(f).split(b'\n') {
+        let Ok(chunk) = chunk else { break };
+        seen += chunk.len() as u64 + 1;
+        if seen > offset {
+            break;
+        }
+        line += 1;
+    }
+    line
+}
+
+fn predefined(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        _ => return None,
+    })
+}
+
+/// Reads one JUnit file. `label` is how the file is named in messages and in `source`.
+pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
+    let file = File::open(path).map_err(|source| IngestError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut reader = Reader::from_reader(BufReader::with_capacity(256 * 1024, file));
+    reader.config_mut().trim_text(false);
+    let mut out = JunitFile::default();
+    let mut suites: Vec<Suite> = Vec::new();
+    let mut case: Option<Case> = None;
+    let mut capture = Capture::None;
+    let mut text = String::new();
+    let mut property: Option<String> = None;
+    let mut rerun: Option<(Outcome, String)> = None;
+    let mut buf = Vec::new();
+    let err = |reader: &Reader<BufReader<File>>, e: quick_xml::Error| IngestError::Json {
+        path: path.display().to_string(),
+        line: line_of(path, reader.error_position()),
+        column: 0,
+        message: format!("invalid XML: {e}"),
+    };
+    let mut starts = 0usize;
+    loop {
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| err(&reader, e))?;
+        let empty = matches!(ev, Event::Empty(_));
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                starts += 1;
+                let name = e.name();
+                match local(name.as_ref()) {
+                    "testsuite" | "testrun" => {
+                        let mut group = GroupAttempt {
+                            testgroup: attr(e, "name").unwrap_or_default(),
+                            host: attr(e, "hostname").unwrap_or_default(),
+                            source: label.to_string(),
+                            ..GroupAttempt::default()
+                        };
+                        if group.testgroup.is_empty() {
+                            group.testgroup =
+                                attr(e, "package").unwrap_or_else(|| "(unnamed suite)".into());
+                        }
+                        let s = Suite {
+                            group,
+                            timestamp: attr(e, "timestamp").and_then(|t| Timestamp::parse(&t)),
+                            time: attr(e, "time").and_then(|t| parse_seconds(&t)),
+                        };
+                        if empty {
+                            finish_suite(&mut out, s);
+                        } else {
+                            suites.push(s);
+                        }
+                    }
+                    "testsuites" => {}
+                    "testcase" => {
+                        let mut r = TestResult::new(
+                            attr(e, "name").unwrap_or_default(),
+                            Outcome::Passed,
+                            String::new(),
+                        );
+                        r.duration = attr(e, "time").and_then(|t| parse_seconds(&t));
+                        let x = r.extra_mut();
+                        x.classname = attr(e, "classname").unwrap_or_default();
+                        x.file = attr(e, "file");
+                        x.line = attr(e, "line").and_then(|l| l.trim().parse().ok());
+                        let c = Case {
+                            result: r,
+                            kind: None,
+                            result_type: String::new(),
+                            results_seen: 0,
+                        };
+                        if empty {
+                            push_case(&mut suites, &mut out, c, label);
+                        } else {
+                            case = Some(c);
+                        }
+                    }
+                    kind @ ("failure" | "error" | "skipped") if case.is_some() => {
+                        let c = case.as_mut().expect("checked");
+                        c.results_seen += 1;
+                        let kind = kind.to_string();
+                        // A failure outranks an error, which outranks a skip.
+                        let rank = |k: &str| match k {
+                            "failure" => 3,
+                            "error" => 2,
+                            _ => 1,
+                        };
+                        if c.kind.as_deref().map(rank).unwrap_or(0) < rank(&kind) {
+                            c.result_type = attr(e, "type").unwrap_or_default();
+                            let message = attr(e, "message").unwrap_or_default();
+                            if !message.is_empty() {
+                                c.result.extra_mut().message = message;
+                            }
+                            c.kind = Some(kind);
+                        }
+                        if !empty {
+                            capture = Capture::Result;
+                            text.clear();
+                        }
+                    }
+                    kind @ ("flakyFailure" | "flakyError" | "rerunFailure" | "rerunError") => {
+                        let outcome = if kind.ends_with("Error") {
+                            Outcome::Errored
+                        } else {
+                            Outcome::Failed
+                        };
+                        let message = attr(e, "message").unwrap_or_default();
+                        if let Some(c) = case.as_mut() {
+                            if empty {
+                                c.result.extra_mut().attempts.push(PriorAttempt {
+                                    outcome,
+                                    message,
+                                    text: String::new(),
+                                });
+                            } else {
+                                rerun = Some((outcome, message));
+                                capture = Capture::Rerun;
+                                text.clear();
+                            }
+                        }
+                    }
+                    "stackTrace" if rerun.is_some() => {}
+                    "system-out" if !empty => {
+                        capture = match (&rerun, &case) {
+                            (Some(_), _) => capture,
+                            (None, Some(_)) => Capture::CaseOut,
+                            (None, None) => Capture::SuiteOut,
+                        };
+                        if matches!(capture, Capture::CaseOut | Capture::SuiteOut) {
+                            text.clear();
+                        }
+                    }
+                    "system-err" if !empty => {
+                        capture = match (&rerun, &case) {
+                            (Some(_), _) => capture,
+                            (None, Some(_)) => Capture::CaseErr,
+                            (None, None) => Capture::SuiteErr,
+                        };
+                        if matches!(capture, Capture::CaseErr | Capture::SuiteErr) {
+                            text.clear();
+                        }
+                    }
+                    "property" => {
+                        let name = attr(e, "name").unwrap_or_default();
+                        match attr(e, "value") {
+                            Some(v) => add_property(&mut suites, &mut case, name, v),
+                            None if !empty => {
+                                property = Some(name);
+                                capture = Capture::Property;
+                                text.clear();
+                            }
+                            None => add_property(&mut suites, &mut case, name, String::new()),
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) if capture != Capture::None => {
+                text.push_str(&t.xml10_content());
+            }
+            Event::CData(t) if capture != Capture::None => {
+                text.push_str(&t.xml10_content());
+            }
+            Event::GeneralRef(r) if capture != Capture::None => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    text.push(c);
+                } else {
+                    let name = r.xml10_content();
+                    match predefined(&name) {
+                        Some(s) => text.push_str(s),
+                        // Unknown entities are kept as written, never expanded.
+                        None => {
+                            text.push('&');
+                            text.push_str(&name);
+                            text.push(';');
+                        }
+                    }
+                }
+            }
+            Event::End(e) => {
+                let name = e.name();
+                match local(name.as_ref()) {
+                    "testsuite" | "testrun" => {
+                        if let Some(s) = suites.pop() {
+                            finish_suite(&mut out, s);
+                        }
+                    }
+                    "testcase" => {
+                        if let Some(c) = case.take() {
+                            push_case(&mut suites, &mut out, c, label);
+                        }
+                        capture = Capture::None;
+                    }
+                    "failure" | "error" | "skipped" if capture == Capture::Result => {
+                        if let Some(c) = case.as_mut() {
+                            let t = std::mem::take(&mut text);
+                            if !t.trim().is_empty() {
+                                if !c.result.text.is_empty() {
+                                    c.result.text.push_str("\n\n");
+                                }
+                                c.result.text.push_str(&t);
+                            }
+                        }
+                        capture = Capture::None;
+                    }
+                    "flakyFailure" | "flakyError" | "rerunFailure" | "rerunError" => {
+                        if let (Some(c), Some((outcome, message))) = (case.as_mut(), rerun.take()) {
+                            c.result.extra_mut().attempts.push(PriorAttempt {
+                                outcome,
+                                message,
+                                text: std::mem::take(&mut text).trim().to_string(),
+                            });
+                        }
+                        capture = Capture::None;
+                    }
+                    "system-out" | "system-err" => {
+                        let t = std::mem::take(&mut text);
+                        match capture {
+                            Capture::CaseOut => case
+                                .as_mut()
+                                .map(|c| c.result.extra_mut().stdout.push_str(&t)),
+                            Capture::CaseErr => case
+                                .as_mut()
+                                .map(|c| c.result.extra_mut().stderr.push_str(&t)),
+                            Capture::SuiteOut => {
+                                suites.last_mut().map(|s| s.group.stdout.push_str(&t))
+                            }
+                            Capture::SuiteErr => {
+                                suites.last_mut().map(|s| s.group.stderr.push_str(&t))
+                            }
+                            _ => {
+                                // Output inside a rerun element belongs to that attempt's text.
+                                text = t;
+                                None
+                            }
+                        };
+                        if matches!(
+                            capture,
+                            Capture::CaseOut
+                                | Capture::CaseErr
+                                | Capture::SuiteOut
+                                | Capture::SuiteErr
+                        ) {
+                            capture = Capture::None;
+                        }
+                    }
+                    "property" if capture == Capture::Property => {
+                        let name = property.take().unwrap_or_default();
+                        let t = std::mem::take(&mut text);
+                        add_property(&mut suites, &mut case, name, t.trim().to_string());
+                        capture = Capture::None;
+                    }
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if starts == 0 {
+        return Err(IngestError::Json {
+            path: path.display().to_string(),
+            line: 1,
+            column: 0,
+            message: "no XML elements (empty file?)".into(),
+        });
+    }
+    if !suites.is_empty() || case.is_some() {
+        // A truncated file: keep what was read, and say so.
+        let line = line_of(path, reader.buffer_position());
+        if let Some(c) = case.take() {
+            push_case(&mut suites, &mut out, c, label);
+        }
+        while let Some(s) = suites.pop() {
+            finish_suite(&mut out, s);
+        }
+        out.groups.retain(|g| !g.results.is_empty());
+        return Err(IngestError::Truncated {
+            path: path.display().to_string(),
+            line,
+            partial: Box::new(out),
+        });
+    }
+    Ok(out)
+}
+
+fn add_property(suites: &mut [Suite], case: &mut Option<Case>, name: String, value: String) {
+    match case {
+        Some(c) => c.result.extra_mut().properties.push((name, value)),
+        None => {
+            if let Some(s) = suites.last_mut() {
+                s.group.properties.push((name, value));
+            }
+        }
+    }
+}
+
+/// Ends a testcase: its outcome from the result elements it had.
+fn push_case(suites: &mut Vec<Suite>, out: &mut JunitFile, mut c: Case, label: &str) {
+    let ty = c.result_type.to_ascii_lowercase();
+    c.result.outcome = match c.kind.as_deref() {
+        Some("failure") => Outcome::Failed,
+        Some("error") => Outcome::Errored,
+        Some(_) if ty == "pytest.xfail" => Outcome::XFailed,
+        Some(_)
+            if c.result
+                .extra
+                .as_ref()
+                .is_some_and(|x| x.message.contains("xfail-marked test passes unexpectedly")) =>
+        {
+            Outcome::XPassed
+        }
+        Some(_) => Outcome::Skipped,
+        None => Outcome::Passed,
+    };
+    if c.result.text.is_empty() {
+        if let Some(x) = &c.result.extra {
+            c.result.text = x.message.clone();
+        }
+    }
+    // Test ids are `classname::name`, unless the classname only repeats the suite (Surefire,
+    // go, nextest) or the name already holds it (jest).
+    if let Some(x) = &c.result.extra {
+        let cls = &x.classname;
+        let suite = suites
+            .last()
+            .map(|s| s.group.testgroup.as_str())
+            .unwrap_or("");
+        if !cls.is_empty() && cls != suite && !c.result.name.starts_with(cls.as_str()) {
+            c.result.name = format!("{cls}::{}", c.result.name);
+        }
+    }
+    if suites.is_empty() {
+        // A testcase outside any suite: its own implicit suite, named after the file.
+        suites.push(Suite {
+            group: GroupAttempt {
+                testgroup: label.to_string(),
+                source: label.to_string(),
+                ..GroupAttempt::default()
+            },
+            timestamp: None,
+            time: None,
+        });
+        suites.last_mut().unwrap().group.results.push(c.result);
+        let s = suites.pop().unwrap();
+        finish_suite(out, s);
+        return;
+    }
+    let group = &mut suites.last_mut().expect("non-empty").group;
+    if let Some(prev) = group.results.last_mut() {
+        if prev.name == c.result.name {
+            if c.result.outcome == Outcome::Errored && prev.outcome != Outcome::Errored {
+                // pytest writes a second testcase when the teardown of a test errors too.
+                c.result.name = format!("{} [teardown]", c.result.name);
+            } else {
+                // The same test again: an earlier attempt (reruns, `go test -count`).
+                let earlier = std::mem::replace(prev, c.result);
+                let rerun_without_detail =
+                    group.testgroup == "pytest" && earlier.outcome == Outcome::Passed;
+                let mut attempts = earlier
+                    .extra
+                    .map(|mut x| std::mem::take(&mut x.attempts))
+                    .unwrap_or_default();
+                attempts.push(PriorAttempt {
+                    // pytest-rerunfailures writes a rerun as a testcase without its failure.
+                    outcome: if rerun_without_detail {
+                        Outcome::Failed
+                    } else {
+                        earlier.outcome
+                    },
+                    message: if rerun_without_detail {
+                        "rerun (pytest-rerunfailures keeps no detail in JUnit)".into()
+                    } else {
+                        String::new()
+                    },
+                    text: earlier.text,
+                });
+                let x = prev.extra_mut();
+                attempts.append(&mut x.attempts);
+                x.attempts = attempts;
+                return;
+            }
+        }
+    }
+    group.results.push(c.result);
+}
+
+fn finish_suite(out: &mut JunitFile, s: Suite) {
+    if let Some(ts) = &s.timestamp {
+        if out.time_start.as_ref().is_none_or(|t| t.epoch > ts.epoch) {
+            out.time_start = Some(ts.clone());
+        }
+        if let (Some(epoch), Some(secs)) = (ts.epoch, s.time) {
+            let end = epoch + secs.ceil() as i64;
+            if out.time_end.as_ref().is_none_or(|t| t.epoch < Some(end)) {
+                out.time_end = Some(Timestamp::from_epoch(end, ts));
+            }
+        }
+    }
+    if !s.group.host.is_empty() && !out.hostnames.contains(&s.group.host) {
+        out.hostnames.push(s.group.host.clone());
+    }
+    // Suites that only hold other suites carry no tests of their own.
+    if !s.group.results.is_empty() {
+        out.groups.push(s.group);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(xml: &str) -> JunitFile {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.xml");
+        std::fs::write(&p, xml).unwrap();
+        read(&p, "t.xml").unwrap()
+    }
+
+    #[test]
+    fn surefire_reruns_are_attempts() {
+        let f = parse(
+            r#"<?xml version="1.0"?><testsuite name="S" tests="2">
+            <testcase name="flaky" classname="S" time="0.1">
+              <flakyFailure message="boom" type="AssertionError"><stackTrace>trace 1</stackTrace>
+                <system-out> flaky out </system-out></flakyFailure>
+              <system-out> success </system-out>
+            </testcase>
+            <testcase name="broken" classname="S" time="1,234.5">
+              <failure message="first" type="X">first trace</failure>
+              <rerunFailure message="again" type="X"><stackTrace>rerun trace</stackTrace></rerunFailure>
+            </testcase></testsuite>"#,
+        );
+        let g = &f.groups[0];
+        assert_eq!(g.testgroup, "S");
+        let flaky = &g.results[0];
+        assert_eq!(flaky.outcome, Outcome::Passed);
+        assert!(flaky.is_flaky(), "{flaky:?}");
+        let x = flaky.extra.as_ref().unwrap();
+        assert_eq!(x.attempts[0].message, "boom");
+        assert!(x.attempts[0].text.contains("trace 1"));
+        assert_eq!(x.stdout.trim(), "success");
+        let broken = &g.results[1];
+        assert_eq!(broken.outcome, Outcome::Failed);
+        assert_eq!(broken.duration, Some(1234.5));
+        assert_eq!(broken.extra.as_ref().unwrap().attempts.len(), 1);
+        assert!(!broken.is_flaky());
+    }
+
+    #[test]
+    fn pytest_shapes() {
+        let f = parse(
+            r#"<testsuites><testsuite name="pytest" errors="1" failures="1" skipped="2" tests="5" timestamp="2026-03-01T10:15:02.123456" time="0.4" hostname="runner-7">
+ <testcase classname="tests.test_api.TestLogin" name="test_ok[admin]" time="0.004" />
+ <testcase classname="tests.test_api" name="test_bad" time="0.010"><failure message="AssertionError: assert 401 == 200">tb &amp; &lt;more&gt; &#65;</failure></testcase>
+ <testcase classname="tests.test_api" name="test_bad" time="0.001"><error message="failed on teardown with &quot;X&quot;">td</error></testcase>
+ <testcase classname="tests.test_api" name="test_win"><skipped type="pytest.skip" message="windows only">tests/test_api.py:40: windows only</skipped></testcase>
+ <testcase classname="tests.test_api" name="test_known_bug" time="0.002"><skipped type="pytest.xfail" message="bug 123" /></testcase>
+</testsuite></testsuites>"#,
+        );
+        let r = &f.groups[0].results;
+        let got: Vec<(&str, &str)> = r
+            .iter()
+            .map(|t| (t.name.as_str(), t.outcome.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("tests.test_api.TestLogin::test_ok[admin]", "passed"),
+                ("tests.test_api::test_bad", "failed"),
+                ("tests.test_api::test_bad [teardown]", "errored"),
+                ("tests.test_api::test_win", "skipped"),
+                ("tests.test_api::test_known_bug", "xfailed"),
+            ]
+        );
+        assert_eq!(r[1].text, "tb & <more> A");
+        assert_eq!(f.hostnames, ["runner-7"]);
+        assert_eq!(
+            f.time_start.as_ref().unwrap().iso.as_deref(),
+            Some("2026-03-01T10:15:02")
+        );
+    }
+
+    #[test]
+    fn bare_suite_nested_and_truncated() {
+        let f = parse(
+            r#"<testsuite name="outer"><testsuite name="inner"><testcase name="a"/></testsuite><testcase name="b"><error message="m"/></testcase></testsuite>"#,
+        );
+        let names: Vec<&str> = f.groups.iter().map(|g| g.testgroup.as_str()).collect();
+        assert_eq!(names, ["inner", "outer"]);
+        assert_eq!(f.groups[1].results[0].outcome, Outcome::Errored);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cut.xml");
+        std::fs::write(&p, "<testsuites>\n<testsuite name=\"s\">\n<testcase name=\"ok\"/>\n<testcase name=\"x\"><failure>boo").unwrap();
+        match read(&p, "cut.xml") {
+            Err(IngestError::Truncated { line, partial, .. }) => {
+                assert_eq!(line, 4);
+                assert_eq!(partial.groups[0].results.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(&p, "").unwrap();
+        assert!(read(&p, "cut.xml").is_err());
+    }
+}
