@@ -470,7 +470,12 @@ fn push_case(suites: &mut Vec<Suite>, out: &mut JunitFile, mut c: Case, label: &
     let group = &mut suites.last_mut().expect("non-empty").group;
     if let Some(prev) = group.results.last_mut() {
         if prev.name == c.result.name {
-            if c.result.outcome == Outcome::Errored && prev.outcome != Outcome::Errored {
+            let teardown = c.result.outcome == Outcome::Errored
+                && c.result
+                    .extra
+                    .as_ref()
+                    .is_some_and(|x| x.message.contains("teardown"));
+            if teardown {
                 // pytest writes a second testcase when the teardown of a test errors too.
                 c.result.name = format!("{} [teardown]", c.result.name);
             } else {

@@ -45,6 +45,8 @@ pub enum Detected {
     /// A report-log or `.log` file with nothing in it: the job produced no results.
     EmptyLog,
     Ctrf(Value),
+    /// Meant as a result file (by its name or first bytes) but unreadable: the message says why.
+    Broken(String),
 }
 
 fn head(path: &Path, n: usize) -> String {
@@ -64,7 +66,23 @@ pub fn detect(path: &Path, forced: Option<Format>) -> Option<Detected> {
         return None;
     }
     match (ext, forced) {
-        ("xml", None) => junit::sniff(&head(path, 4096)).then_some(Detected::Junit),
+        ("xml", None) => {
+            let h = head(path, 4096);
+            if junit::sniff(&h) {
+                Some(Detected::Junit)
+            } else if h.trim().is_empty()
+                || (h.trim_start().starts_with("<?xml")
+                    && !h.contains("?><")
+                    && h.trim().ends_with("?>"))
+            {
+                Some(Detected::Broken(format!(
+                    "{}: an XML file with no elements (empty?)",
+                    path.display()
+                )))
+            } else {
+                None
+            }
+        }
         ("xml", Some(Format::Junit)) => Some(Detected::Junit),
         ("jsonl" | "log" | "ndjson" | "json", f @ (None | Some(Format::ReportLog))) => {
             let h = head(path, 8192);
@@ -82,12 +100,21 @@ pub fn detect(path: &Path, forced: Option<Format>) -> Option<Detected> {
                 return Some(Detected::ReportLog);
             }
             if ext == "json" && f.is_none() {
-                let v = read_json(path).ok()?;
-                return ctrf::is_ctrf(&v).then_some(Detected::Ctrf(v));
+                return match read_json(path) {
+                    Ok(v) => ctrf::is_ctrf(&v).then_some(Detected::Ctrf(v)),
+                    // A broken file that starts like a CTRF report is one.
+                    Err(e) if h.contains("\"results\"") || h.contains("\"reportFormat\"") => {
+                        Some(Detected::Broken(e.to_string()))
+                    }
+                    Err(_) => None,
+                };
             }
             None
         }
-        ("json", Some(Format::Ctrf)) => read_json(path).ok().map(Detected::Ctrf),
+        ("json", Some(Format::Ctrf)) => Some(match read_json(path) {
+            Ok(v) => Detected::Ctrf(v),
+            Err(e) => Detected::Broken(e.to_string()),
+        }),
         _ => None,
     }
 }
@@ -223,6 +250,7 @@ fn read_file(dir: &Path, rel: &str, forced: Option<Format>) -> FileResults {
             out.groups = c.groups.clone();
             out.ctrf = Some(c);
         }
+        Some(Detected::Broken(message)) => out.problems.push(message),
         None => {}
     }
     out
@@ -330,6 +358,7 @@ fn load(dir: &Path, only: Option<String>, forced: Option<Format>) -> Run {
     let (results, mut notes) = drop_repeats(results);
     let mut groups: Vec<GroupAttempt> = Vec::new();
     let mut formats: Vec<&str> = Vec::new();
+    let mut secrets: Vec<String> = Vec::new();
     let mut run_errors = Vec::new();
     let (mut start, mut end): (Option<Timestamp>, Option<Timestamp>) = (None, None);
     let mut ci = meta.ci.clone();
@@ -383,8 +412,21 @@ fn load(dir: &Path, only: Option<String>, forced: Option<Format>) -> Run {
         None => dir.join("_results.json").is_file() || dir.join("testresults.txt").is_file(),
     };
     if micropython && matches!(forced, None | Some(Format::Micropython)) {
-        let (g, group_problems, _secret) = super::octoprobe::load_group(&dir_name, dir);
+        let (mut g, group_problems, secret) = super::octoprobe::load_group(&dir_name, dir);
         problems.extend(group_problems);
+        secrets.extend(secret);
+        if !g.testgroup.starts_with("RUN-") {
+            // Named after the runner that wrote it, as Octoprobe's labels are.
+            let first = g.results.first().map(|r| r.name.as_str()).unwrap_or("");
+            g.testgroup = if first.starts_with("perf_bench/") {
+                "run-perfbench.py"
+            } else if first.starts_with("multi_") {
+                "run-multitests.py"
+            } else {
+                "run-tests.py"
+            }
+            .to_string();
+        }
         formats.push(Format::Micropython.name());
         groups.push(GroupAttempt {
             dir_name: String::new(),
@@ -456,7 +498,7 @@ fn load(dir: &Path, only: Option<String>, forced: Option<Format>) -> Run {
         groups,
         files,
         problems,
-        secrets: Vec::new(),
+        secrets,
         xfail: None,
         ci,
     };
