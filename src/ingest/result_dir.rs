@@ -472,6 +472,16 @@ fn load(dir: &Path, only: Option<String>, forced: Option<Format>) -> Run {
         pr: ci.pr.clone().filter(|p| !p.starts_with("http")),
         branch: ci.branch.clone(),
         commit: ci.commit.clone(),
+        url_link: Some(match &ci.branch {
+            Some(b) => format!(
+                "{}/tree/{b}",
+                repo.trim_end_matches('/').trim_end_matches(".git")
+            ),
+            None => repo
+                .trim_end_matches('/')
+                .trim_end_matches(".git")
+                .to_string(),
+        }),
         ..GitRef::default()
     });
     let id = meta.id.clone().unwrap_or_else(|| dir_name.clone());

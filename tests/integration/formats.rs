@@ -411,3 +411,25 @@ fn a_large_junit_file_is_streamed() {
     );
     assert!(ratio < 4.0, "peak memory {ratio:.2} x the file size");
 }
+
+#[test]
+fn snapshots_of_every_format_sample() {
+    for run in [
+        "pytest/nightly/run-002",
+        "pytest/nightly/run-003",
+        "nextest/ci/run-001",
+        "maven/ci/run-001",
+        "jest/web/run-001",
+        "vitest/web/run-001",
+        "go/ci/run-001",
+        "ctrf/legacy/run-001",
+        "micropython/rpi_pico/run-perfbench-001",
+    ] {
+        let name = run.replace('/', "__");
+        for (format, ext) in [("md", "md"), ("json", "json")] {
+            let out = testpress(["summary", sample(run).to_str().unwrap(), "--format", format]);
+            assert!(out.status.success(), "{run}");
+            insta::assert_snapshot!(format!("{name}.{ext}"), stdout(&out));
+        }
+    }
+}
