@@ -433,3 +433,40 @@ fn snapshots_of_every_format_sample() {
         }
     }
 }
+
+/// Output over 64 KiB is cut on the page, with a link to the whole text in its own file.
+#[test]
+fn long_output_is_cut_with_a_link_to_all_of_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("ci").join("run-1");
+    std::fs::create_dir_all(&run).unwrap();
+    let long: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
+    assert!(long.len() > 100 * 1024);
+    std::fs::write(
+        run.join("junit.xml"),
+        format!(
+            "<testsuite name=\"s\"><properties><property name=\"env\" value=\"ci &amp; more\"/></properties>\
+             <testcase name=\"chatty\"><system-out>{long}</system-out><system-err>short err</system-err>\
+             <properties><property name=\"owner\">team-a</property></properties></testcase></testsuite>"
+        ),
+    )
+    .unwrap();
+    let (_t, site, out) = build(&[tmp.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let group = site.join("ci/run-1/s");
+    let page = read(&group.join("index.html"));
+    assert!(
+        page.contains("href=\"output-1-stdout.txt\""),
+        "a link to the full text"
+    );
+    assert!(
+        page.contains("line 100\n") && !page.contains("line 19999"),
+        "cut at 64 KiB"
+    );
+    assert_eq!(read(&group.join("output-1-stdout.txt")), long);
+    assert!(page.contains("short err"));
+    assert!(
+        page.contains("owner=team-a") && page.contains("env=ci &amp; more"),
+        "properties shown"
+    );
+}
