@@ -215,7 +215,9 @@ fn summary_cmd(args: SummaryArgs) -> Result<ExitCode> {
     let s = summary::summarize(&run);
     // The same place in the site as `build` gives it.
     let site_path = format!("{}/{}", crate::paths::slug(&run.testbed), run.slug);
-    let [md, pr, json] = render::reports(&run, &s, args.common.site_url.as_deref(), &site_path);
+    let cmp = crate::index::history::Comparison::default();
+    let [md, pr, json] =
+        render::reports(&run, &s, &cmp, args.common.site_url.as_deref(), &site_path);
     let text = match args.format {
         Format::Md => md.1,
         Format::Pr => pr.1,

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::index::history::Comparison;
 use crate::model::{GitRef, GroupAttempt, GroupState, Outcome, Run};
 use crate::render::links;
 
@@ -438,7 +439,7 @@ fn git_json(r: &Option<GitRef>) -> Value {
 }
 
 /// The documented `summary.json` (schema 1).
-pub fn to_json(run: &Run, s: &Summary) -> Value {
+pub fn to_json(run: &Run, s: &Summary, cmp: &Comparison) -> Value {
     let time = |t: &Option<crate::ingest::time::Timestamp>| t.as_ref().map(|t| t.raw.clone());
     let iso = |t: &Option<crate::ingest::time::Timestamp>| t.as_ref().and_then(|t| t.iso.clone());
     let testgroups: Vec<Value> = s
@@ -474,5 +475,12 @@ pub fn to_json(run: &Run, s: &Summary) -> Value {
         "testgroups": testgroups,
         "total": Value::Object(s.total.to_json()),
         "failures": s.failures,
+        "baseline": cmp.baseline,
+        "new_failures": cmp.new_failures,
+        "fixed": cmp.fixed,
+        "flaky": cmp.flaky,
+        "still_failing": cmp.still_failing,
+        "known": cmp.known,
+        "perf_regressions": cmp.perf_regressions,
     })
 }

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::index::history::{Comparison, Finding};
 use crate::ingest::time::format_duration;
 use crate::model::{GitRef, GroupState, Run};
 use crate::render::links;
@@ -361,14 +362,127 @@ fn group_table(out: &mut String, run: &Run, idx: &[usize], base: &LinkBase) {
     }
 }
 
+/// What changed against the baseline: new failures first, then fixed, flaky, still failing,
+/// known; then perf regressions. Each list shows at most `limit` entries.
+fn comparison(out: &mut String, cmp: &Comparison, base: &LinkBase, limit: usize) {
+    if !cmp.compared {
+        return;
+    }
+    match &cmp.baseline {
+        Some(b) => {
+            let _ = writeln!(out, "\n## Compared with {}\n", md_escape(b));
+            let slug = cmp.baseline_slug.clone().unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "Baseline: [{}]({})\n",
+                md_escape(b),
+                url(&base.to(&format!("../{}/index.html", crate::paths::url_path(&slug))))
+            );
+        }
+        None => {
+            let _ = writeln!(out, "\n## Compared with: no baseline\n");
+            out.push_str("No earlier run of this testbed on the base branch was found.\n\n");
+        }
+    }
+    let lists: [(&str, &Vec<Finding>); 5] = [
+        ("New failures", &cmp.new_failures),
+        ("Fixed", &cmp.fixed),
+        ("Flaky", &cmp.flaky),
+        ("Still failing", &cmp.still_failing),
+        ("Known failures (xfail)", &cmp.known),
+    ];
+    for (title, list) in lists {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "**{title}: {}**\n", list.len());
+        out.push_str("| Test group | Test | Tentacle | |\n| - | - | - | - |\n");
+        for f in list.iter().take(limit) {
+            let note = match (&f.failing_since, &f.reason) {
+                (Some(since), _) => format!(
+                    "since {}{}{}",
+                    md_escape(&since.run),
+                    since
+                        .date
+                        .as_ref()
+                        .map(|d| format!(", {}", md_escape(d)))
+                        .unwrap_or_default(),
+                    since
+                        .commit
+                        .as_ref()
+                        .map(|c| format!(", {}", md_escape(c)))
+                        .unwrap_or_default()
+                ),
+                (None, Some(r)) => md_escape(r),
+                (None, None) => String::new(),
+            };
+            let test = if f.page.is_empty() {
+                md_escape(&f.test)
+            } else {
+                format!(
+                    "[{}]({})",
+                    md_escape(&f.test),
+                    url(&base.to(&format!("../{}", f.page)))
+                )
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {test} | {} | {note} |",
+                md_escape(&f.testgroup),
+                md_escape(&f.tentacle)
+            );
+        }
+        if list.len() > limit {
+            let _ = writeln!(
+                out,
+                "\n+{} more: see [the run page]({}).",
+                list.len() - limit,
+                url(&base.to("index.html"))
+            );
+        }
+        out.push('\n');
+    }
+    if !cmp.perf_regressions.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Performance regressions: {}**\n",
+            cmp.perf_regressions.len()
+        );
+        out.push_str("| Test | Tentacle | Baseline | Now | Change |\n| - | - | -: | -: | -: |\n");
+        for p in cmp.perf_regressions.iter().take(limit) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.2} | {:.2} | +{:.1} % (noise {:.1} %) |",
+                md_escape(&p.test),
+                md_escape(&p.tentacle),
+                p.baseline,
+                p.value,
+                p.change_pct,
+                p.stddev_pct
+            );
+        }
+        out.push('\n');
+    }
+    if cmp.new_failures.is_empty()
+        && cmp.fixed.is_empty()
+        && cmp.flaky.is_empty()
+        && cmp.still_failing.is_empty()
+        && cmp.known.is_empty()
+        && cmp.perf_regressions.is_empty()
+    {
+        out.push_str("Nothing changed: no failures, no fixes, no perf regressions.\n");
+    }
+}
+
 /// `octoprobe_summary_report.md`.
-pub fn summary_report(run: &Run, s: &Summary, base: &LinkBase) -> String {
+pub fn summary_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase) -> String {
     let mut out = String::from(if run.format == "octoprobe" {
         "# Octoprobe test report\n\n"
     } else {
         "# Test report\n\n"
     });
     header(&mut out, run, s, base);
+    comparison(&mut out, cmp, base, 200);
     out.push_str("\n## Summary\n\n");
     summary_table(&mut out, run, s, true);
     if !s.matrices.is_empty() {
@@ -394,7 +508,7 @@ pub fn summary_report(run: &Run, s: &Summary, base: &LinkBase) -> String {
 }
 
 /// `octoprobe_pr_report.md`: under [`PR_REPORT_LIMIT`] bytes, trimmed with "+N more".
-pub fn pr_report(run: &Run, s: &Summary, base: &LinkBase) -> String {
+pub fn pr_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase) -> String {
     let sha = run
         .ref_tests
         .as_ref()
@@ -431,6 +545,10 @@ pub fn pr_report(run: &Run, s: &Summary, base: &LinkBase) -> String {
     );
     if !run.error.is_empty() {
         let _ = writeln!(out, "**Error: {}**\n", md_escape(&run.error));
+    }
+    if cmp.compared {
+        comparison(&mut out, cmp, base, 25);
+        out.push('\n');
     }
     summary_table(&mut out, run, s, false);
     if s.matrices.is_empty() {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::index::history::Comparison;
 use crate::index::Index;
 use crate::model::Run;
 use crate::paths;
@@ -75,15 +76,17 @@ pub fn report_names(run: &Run) -> (&'static str, &'static str) {
 pub fn reports(
     run: &Run,
     s: &Summary,
+    cmp: &Comparison,
     site_url: Option<&str>,
     site_path: &str,
 ) -> [(&'static str, String); 3] {
     let base = markdown::LinkBase::new(site_url, site_path);
-    let json = serde_json::to_string_pretty(&summary::to_json(run, s)).unwrap_or_default() + "\n";
+    let json =
+        serde_json::to_string_pretty(&summary::to_json(run, s, cmp)).unwrap_or_default() + "\n";
     let (summary_name, pr_name) = report_names(run);
     [
-        (summary_name, markdown::summary_report(run, s, &base)),
-        (pr_name, markdown::pr_report(run, s, &base)),
+        (summary_name, markdown::summary_report(run, s, cmp, &base)),
+        (pr_name, markdown::pr_report(run, s, cmp, &base)),
         ("summary.json", json),
     ]
 }
@@ -185,7 +188,14 @@ fn write_run(
         paths::url_path(bed_slug),
         paths::url_path(&run.slug)
     );
-    for (name, text) in reports(run, &idx.summaries[i], opts.site_url.as_deref(), &site_path) {
+    let cmp = &idx.comparisons[i];
+    for (name, text) in reports(
+        run,
+        &idx.summaries[i],
+        cmp,
+        opts.site_url.as_deref(),
+        &site_path,
+    ) {
         write(&dir.join(name), text)?;
     }
     Ok(())

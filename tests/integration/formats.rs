@@ -427,7 +427,8 @@ fn snapshots_of_every_format_sample() {
     ] {
         let name = run.replace('/', "__");
         for (format, ext) in [("md", "md"), ("json", "json")] {
-            let out = testpress(["summary", sample(run).to_str().unwrap(), "--format", format]);
+            let rel = format!("content-samples/{run}");
+            let out = testpress(["summary", rel.as_str(), "--format", format]);
             assert!(out.status.success(), "{run}");
             insta::assert_snapshot!(format!("{name}.{ext}"), stdout(&out));
         }

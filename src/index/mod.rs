@@ -1,4 +1,7 @@
-//! The cross-run index: runs grouped by testbed, newest first, each with its summary.
+//! The cross-run index: runs grouped by testbed, newest first, each with its summary, the
+//! testbed's test histories, and each run's comparison with its baseline.
+
+pub mod history;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashSet};
@@ -20,11 +23,19 @@ pub struct Index {
     pub runs: Vec<Run>,
     pub summaries: Vec<Summary>,
     pub testbeds: Vec<Testbed>,
+    /// One per testbed, in the same order.
+    pub histories: Vec<history::TestbedHistory>,
+    /// One per run.
+    pub comparisons: Vec<history::Comparison>,
 }
 
 impl Index {
     /// Sorts runs into testbeds. Run slugs are made unique within their testbed.
-    pub fn build(mut runs: Vec<Run>) -> Index {
+    pub fn build(runs: Vec<Run>) -> Index {
+        Self::build_with(runs, &history::CompareOptions::default())
+    }
+
+    pub fn build_with(mut runs: Vec<Run>, opts: &history::CompareOptions) -> Index {
         // A stable order whatever order the parallel reader delivered.
         runs.sort_by(|a, b| a.path.cmp(&b.path));
         let mut by_testbed: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -54,18 +65,38 @@ impl Index {
             });
         }
         let summaries = runs.par_iter().map(summarize).collect();
+        let histories: Vec<history::TestbedHistory> = testbeds
+            .par_iter()
+            .map(|t| history::TestbedHistory::build(&runs, t.runs.iter().rev().copied().collect()))
+            .collect();
+        let mut comparisons = vec![history::Comparison::default(); runs.len()];
+        let computed: Vec<(usize, history::Comparison)> = testbeds
+            .par_iter()
+            .zip(&histories)
+            .flat_map(|(t, h)| {
+                t.runs
+                    .par_iter()
+                    .map(|&i| (i, history::compare(&runs, h, i, opts)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (i, c) in computed {
+            comparisons[i] = c;
+        }
         Index {
             runs,
             summaries,
             testbeds,
+            histories,
+            comparisons,
         }
     }
 
-    /// The testbed a run belongs to.
-    pub fn testbed_of(&self, run: usize) -> &Testbed {
+    /// The testbed a run belongs to, by position.
+    pub fn testbed_of(&self, run: usize) -> usize {
         self.testbeds
             .iter()
-            .find(|t| t.runs.contains(&run))
+            .position(|t| t.runs.contains(&run))
             .expect("every run is in a testbed")
     }
 }

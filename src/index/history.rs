@@ -1,0 +1,531 @@
+//! Every test's history across the runs of a testbed, each run's baseline, and what each
+//! failure means against it: new, still failing (since when), flaky (why), known, or fixed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::ingest::octoprobe::split_role;
+use crate::model::{Outcome, Run};
+
+/// A test's identity across runs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TestKey {
+    pub testgroup: String,
+    pub test: String,
+    /// Board variant (Octoprobe) or host/platform.
+    pub variant: String,
+    /// `instance0`/`instance1` for groups with a reference tentacle.
+    pub role: String,
+}
+
+/// What one run says of one test: the outcomes of all its attempts, in order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sample {
+    pub run: usize,
+    pub outcomes: Vec<Outcome>,
+    pub text: String,
+    /// The tentacle (or host) it ran on, for display.
+    pub tentacle: String,
+}
+
+/// The state of a test in one run, as a strip cell shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Pass,
+    Fail,
+    /// Failed and passed within the run.
+    Flaky,
+    Known,
+    Skip,
+}
+
+impl Sample {
+    pub fn failing(&self) -> bool {
+        self.outcomes.iter().any(Outcome::is_failure)
+    }
+
+    pub fn state(&self) -> State {
+        let fail = self.failing();
+        let pass = self
+            .outcomes
+            .iter()
+            .any(|o| matches!(o, Outcome::Passed | Outcome::XPassed));
+        if fail && pass {
+            State::Flaky
+        } else if fail {
+            State::Fail
+        } else if self.outcomes.contains(&Outcome::XFailed) {
+            State::Known
+        } else if pass {
+            State::Pass
+        } else {
+            State::Skip
+        }
+    }
+
+    /// Pass/fail for flip counting; skips count as neither.
+    fn verdict(&self) -> Option<bool> {
+        match self.state() {
+            State::Pass => Some(true),
+            State::Fail | State::Flaky => Some(false),
+            State::Known | State::Skip => None,
+        }
+    }
+}
+
+/// Flakiness settings (`--flaky-window`, `--flaky-min-samples`, `--flaky-threshold`).
+#[derive(Debug, Clone, Copy)]
+pub struct FlakyRule {
+    /// Look at the last N runs.
+    pub window: usize,
+    /// Need at least M pass/fail samples.
+    pub min_samples: usize,
+    /// Flips per consecutive pair above this are flaky.
+    pub threshold: f64,
+}
+
+impl Default for FlakyRule {
+    fn default() -> Self {
+        FlakyRule {
+            window: 20,
+            min_samples: 5,
+            threshold: 0.3,
+        }
+    }
+}
+
+/// Comparison settings.
+#[derive(Debug, Clone, Default)]
+pub struct CompareOptions {
+    pub flaky: FlakyRule,
+    /// Relative change of a perf runtime that counts as a regression (0.05 = 5 %).
+    pub perf_threshold: f64,
+    /// A run id that every other run of its testbed is compared with.
+    pub baseline: Option<String>,
+    /// The branch PR runs are compared with when they do not say (default: master or main).
+    pub base_branch: Option<String>,
+}
+
+/// The first run of a failing streak.
+#[derive(Debug, Clone, Serialize)]
+pub struct Since {
+    pub run: String,
+    pub date: Option<String>,
+    pub commit: Option<String>,
+    /// Index into the index's runs (not serialized into summary.json).
+    #[serde(skip)]
+    pub run_index: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub testgroup: String,
+    pub test: String,
+    pub tentacle: String,
+    pub variant: String,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<Since>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The test's history page, relative to the testbed folder.
+    #[serde(skip)]
+    pub page: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PerfRegression {
+    pub testgroup: String,
+    pub test: String,
+    pub tentacle: String,
+    pub variant: String,
+    pub metric: String,
+    pub baseline: f64,
+    pub value: f64,
+    pub change_pct: f64,
+    pub stddev_pct: f64,
+    #[serde(skip)]
+    pub page: String,
+}
+
+/// A run against its baseline.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Comparison {
+    /// False when the run was summarised alone, without a history to compare with.
+    #[serde(skip)]
+    pub compared: bool,
+    pub baseline: Option<String>,
+    #[serde(skip)]
+    pub baseline_index: Option<usize>,
+    /// The baseline's folder in the site, beside this run's.
+    #[serde(skip)]
+    pub baseline_slug: Option<String>,
+    pub new_failures: Vec<Finding>,
+    pub fixed: Vec<Finding>,
+    pub flaky: Vec<Finding>,
+    pub still_failing: Vec<Finding>,
+    pub known: Vec<Finding>,
+    pub perf_regressions: Vec<PerfRegression>,
+}
+
+/// A perf figure of one test in one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PerfPoint {
+    pub run: usize,
+    pub value: f64,
+    pub stddev_pct: f64,
+    /// Runner parameters (N, M): only equal ones compare.
+    pub params: String,
+}
+
+/// All tests of one testbed across its runs (oldest first).
+#[derive(Debug, Default)]
+pub struct TestbedHistory {
+    /// Run indexes, oldest first.
+    pub runs: Vec<usize>,
+    pub tests: BTreeMap<TestKey, Vec<Sample>>,
+    pub perf: BTreeMap<TestKey, Vec<PerfPoint>>,
+    /// Test page (relative to the testbed folder) of each (testgroup, test).
+    pub pages: BTreeMap<(String, String), String>,
+}
+
+fn key_variant(g: &crate::model::GroupAttempt) -> (String, String) {
+    let (_, role) = split_role(&g.tentacle_variant_role);
+    let variant = if g.board_variant.is_empty() {
+        g.tentacle_variant.clone()
+    } else {
+        g.board_variant.clone()
+    };
+    let variant = if variant.is_empty() {
+        g.tentacle_variant_role.clone()
+    } else {
+        variant
+    };
+    (variant, role.to_string())
+}
+
+impl TestbedHistory {
+    /// `runs` are indexes into `all`, oldest first.
+    pub fn build(all: &[Run], runs: Vec<usize>) -> TestbedHistory {
+        let mut tests: BTreeMap<TestKey, Vec<Sample>> = BTreeMap::new();
+        let mut perf: BTreeMap<TestKey, Vec<PerfPoint>> = BTreeMap::new();
+        for &i in &runs {
+            let run = &all[i];
+            // Attempts of one group on one tentacle come in testid order.
+            let mut groups: Vec<&crate::model::GroupAttempt> = run.groups.iter().collect();
+            groups.sort_by(|a, b| a.testid.cmp(&b.testid));
+            let mut this_run: HashMap<TestKey, Sample> = HashMap::new();
+            for g in groups {
+                let (variant, role) = key_variant(g);
+                let params: String = g
+                    .params
+                    .iter()
+                    .filter(|(k, _)| k == "N" || k == "M")
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                for t in &g.results {
+                    let key = TestKey {
+                        testgroup: g.testgroup.clone(),
+                        test: t.name.clone(),
+                        variant: variant.clone(),
+                        role: role.clone(),
+                    };
+                    let s = this_run.entry(key.clone()).or_insert_with(|| Sample {
+                        run: i,
+                        outcomes: Vec::new(),
+                        text: String::new(),
+                        tentacle: g.tentacle_variant_role.clone(),
+                    });
+                    if let Some(x) = &t.extra {
+                        s.outcomes
+                            .extend(x.attempts.iter().map(|a| a.outcome.clone()));
+                        if let Some(m) = x.metrics.iter().find(|m| m.name == "runtime") {
+                            let sd = x
+                                .metrics
+                                .iter()
+                                .find(|m| m.name == "runtime stddev")
+                                .map(|m| m.value)
+                                .unwrap_or(0.0);
+                            perf.entry(key.clone()).or_default().push(PerfPoint {
+                                run: i,
+                                value: m.value,
+                                stddev_pct: sd,
+                                params: params.clone(),
+                            });
+                        }
+                    }
+                    s.outcomes.push(t.outcome.clone());
+                    if s.text.is_empty()
+                        && (t.outcome.is_failure() || t.outcome == Outcome::XFailed)
+                    {
+                        s.text = t.text.clone();
+                    }
+                }
+            }
+            for (k, s) in this_run {
+                tests.entry(k).or_default().push(s);
+            }
+        }
+        // Runs were visited oldest first, so every list is in run order already.
+        let mut pages = BTreeMap::new();
+        let mut taken = std::collections::HashSet::new();
+        for k in tests.keys() {
+            let id = (k.testgroup.clone(), k.test.clone());
+            if !pages.contains_key(&id) {
+                let name = format!("{}__{}", k.testgroup, k.test);
+                let slug = crate::paths::unique_slug(&name, &mut taken);
+                pages.insert(id, format!("tests/{slug}.html"));
+            }
+        }
+        TestbedHistory {
+            runs,
+            tests,
+            perf,
+            pages,
+        }
+    }
+
+    pub fn page(&self, testgroup: &str, test: &str) -> String {
+        self.pages
+            .get(&(testgroup.to_string(), test.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// Which branch a run is on, whether it tests a PR, and what it compares with.
+#[derive(Debug, Clone)]
+pub struct Lineage {
+    pub branch: Option<String>,
+    pub pr: bool,
+    pub target: Option<String>,
+}
+
+pub fn lineage(run: &Run, base_branch: Option<&str>) -> Lineage {
+    let r = run.ref_tests.as_ref().or(run.ref_firmware.as_ref());
+    let (branch, pr) = match r {
+        Some(r) if run.format == "octoprobe" => (r.branch.clone(), r.pr.is_some()),
+        _ => (run.ci.branch.clone(), run.ci.pr.is_some()),
+    };
+    let target = if pr {
+        // `~PR@branch` says it; otherwise the default base branch.
+        match (&r, run.format.as_str()) {
+            (Some(r), "octoprobe") if r.branch.is_some() => r.branch.clone(),
+            _ => base_branch.map(str::to_string),
+        }
+    } else {
+        branch.clone()
+    };
+    Lineage { branch, pr, target }
+}
+
+fn time_of(run: &Run) -> i64 {
+    run.time_start
+        .as_ref()
+        .and_then(|t| t.epoch)
+        .unwrap_or(i64::MIN)
+}
+
+/// The baseline of `run` among `runs` (oldest first): the newest earlier non-PR run on the
+/// branch it compares with. Without a known branch, master then main are tried.
+pub fn baseline(all: &[Run], runs: &[usize], run: usize, opts: &CompareOptions) -> Option<usize> {
+    if let Some(id) = &opts.baseline {
+        return runs.iter().copied().find(|&j| all[j].id == *id && j != run);
+    }
+    let me = lineage(&all[run], opts.base_branch.as_deref());
+    let pos = runs.iter().position(|&j| j == run)?;
+    let earlier: Vec<usize> = runs[..pos]
+        .iter()
+        .copied()
+        .filter(|&j| time_of(&all[j]) <= time_of(&all[run]))
+        .collect();
+    let candidates = |branch: &str| {
+        earlier.iter().rev().copied().find(|&j| {
+            let l = lineage(&all[j], None);
+            !l.pr && l.branch.as_deref() == Some(branch)
+        })
+    };
+    match &me.target {
+        Some(b) => candidates(b),
+        None => candidates("master")
+            .or_else(|| candidates("main"))
+            .or_else(|| {
+                // No branch known anywhere: the newest earlier run that is not a PR run.
+                earlier
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|&j| !lineage(&all[j], None).pr && me.branch.is_none())
+            }),
+    }
+}
+
+/// Compares one run with its baseline, using the testbed's history.
+pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOptions) -> Comparison {
+    let base = baseline(all, &h.runs, run, opts);
+    // The lineage runs: the baseline and the runs of its branch before it, then this run.
+    let base_branch = base.map(|b| lineage(&all[b], None));
+    let in_lineage = |j: usize| -> bool {
+        if j == run {
+            return true;
+        }
+        match (base, &base_branch) {
+            (Some(b), Some(l)) => {
+                let lj = lineage(&all[j], None);
+                time_of(&all[j]) <= time_of(&all[b]) && !lj.pr && lj.branch == l.branch
+            }
+            _ => false,
+        }
+    };
+    let mut c = Comparison {
+        compared: true,
+        baseline: base.map(|b| all[b].id.clone()),
+        baseline_slug: base.map(|b| all[b].slug.clone()),
+        baseline_index: base,
+        ..Comparison::default()
+    };
+    for (key, samples) in &h.tests {
+        let Some(pos) = samples.iter().position(|s| s.run == run) else {
+            continue;
+        };
+        let cur = &samples[pos];
+        let line: Vec<&Sample> = samples[..=pos]
+            .iter()
+            .filter(|s| in_lineage(s.run))
+            .collect();
+        let base_sample = base.and_then(|b| samples.iter().find(|s| s.run == b));
+        let finding = |reason: Option<String>, since: Option<Since>| Finding {
+            testgroup: key.testgroup.clone(),
+            test: key.test.clone(),
+            tentacle: cur.tentacle.clone(),
+            variant: key.variant.clone(),
+            text: cur.text.clone(),
+            failing_since: since,
+            reason,
+            page: h.page(&key.testgroup, &key.test),
+        };
+        match cur.state() {
+            State::Known => c.known.push(finding(None, None)),
+            State::Flaky => {
+                let seq: Vec<&str> = cur.outcomes.iter().map(Outcome::short).collect();
+                c.flaky.push(finding(
+                    Some(format!("failed and passed in this run ({})", seq.join(" "))),
+                    None,
+                ));
+            }
+            State::Fail => {
+                if let Some(reason) = flip_rate(&line, &opts.flaky) {
+                    c.flaky.push(finding(Some(reason), None));
+                } else if base_sample.is_some_and(Sample::failing) {
+                    // The streak: back from this run through the lineage while it failed.
+                    let mut first = cur;
+                    for s in line.iter().rev().skip(1) {
+                        if s.failing() {
+                            first = s;
+                        } else if s.verdict().is_some() {
+                            break;
+                        }
+                    }
+                    let r = &all[first.run];
+                    let since =
+                        Since {
+                            run: r.id.clone(),
+                            date: r.time_start.as_ref().map(|t| t.display()),
+                            commit: r.ref_tests.as_ref().and_then(|g| g.short_commit()).or_else(
+                                || r.ci.commit.as_ref().map(|c| c.chars().take(7).collect()),
+                            ),
+                            run_index: first.run,
+                        };
+                    c.still_failing.push(finding(None, Some(since)));
+                } else {
+                    let reason = match base_sample {
+                        Some(_) => None,
+                        None if base.is_some() => Some("not in the baseline".to_string()),
+                        None => Some("no baseline".to_string()),
+                    };
+                    c.new_failures.push(finding(reason, None));
+                }
+            }
+            State::Pass | State::Skip => {
+                if base_sample
+                    .is_some_and(|s| s.state() == State::Fail || s.state() == State::Flaky)
+                    && cur.state() == State::Pass
+                {
+                    c.fixed.push(finding(None, None));
+                }
+            }
+        }
+    }
+    if let Some(b) = base {
+        for (key, points) in &h.perf {
+            let (Some(cur), Some(old)) = (
+                points.iter().find(|p| p.run == run),
+                points.iter().find(|p| p.run == b),
+            ) else {
+                continue;
+            };
+            if cur.params != old.params || old.value <= 0.0 {
+                continue;
+            }
+            let change = (cur.value - old.value) / old.value;
+            let sd = ((old.value * old.stddev_pct / 100.0).powi(2)
+                + (cur.value * cur.stddev_pct / 100.0).powi(2))
+            .sqrt();
+            // Runtime: higher is worse. Both the noise and the threshold must be exceeded.
+            if change > opts.perf_threshold && cur.value - old.value > sd {
+                c.perf_regressions.push(PerfRegression {
+                    testgroup: key.testgroup.clone(),
+                    test: key.test.clone(),
+                    tentacle: h
+                        .tests
+                        .get(key)
+                        .and_then(|s| s.iter().find(|s| s.run == run))
+                        .map(|s| s.tentacle.clone())
+                        .unwrap_or_default(),
+                    variant: key.variant.clone(),
+                    metric: "runtime".into(),
+                    baseline: old.value,
+                    value: cur.value,
+                    change_pct: change * 100.0,
+                    stddev_pct: if old.value > 0.0 {
+                        sd / old.value * 100.0
+                    } else {
+                        0.0
+                    },
+                    page: h.page(&key.testgroup, &key.test),
+                });
+            }
+        }
+    }
+    c
+}
+
+/// Flips between pass and fail over the last window of samples; `None` when not flaky.
+pub fn flip_rate(line: &[&Sample], rule: &FlakyRule) -> Option<String> {
+    let verdicts: Vec<bool> = line.iter().filter_map(|s| s.verdict()).collect();
+    let start = verdicts.len().saturating_sub(rule.window);
+    let recent = &verdicts[start..];
+    if recent.len() < rule.min_samples.max(2) {
+        return None;
+    }
+    let flips = recent.windows(2).filter(|w| w[0] != w[1]).count();
+    let rate = flips as f64 / (recent.len() - 1) as f64;
+    (rate > rule.threshold).then(|| {
+        format!(
+            "flipped {flips} times in the last {} runs (rate {:.0} %)",
+            recent.len(),
+            rate * 100.0
+        )
+    })
+}
+
+/// The share of flips of a key over its whole history, for its page.
+pub fn flip_share(samples: &[Sample]) -> Option<f64> {
+    let verdicts: Vec<bool> = samples.iter().filter_map(Sample::verdict).collect();
+    (verdicts.len() >= 2).then(|| {
+        verdicts.windows(2).filter(|w| w[0] != w[1]).count() as f64 / (verdicts.len() - 1) as f64
+    })
+}
