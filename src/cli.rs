@@ -72,7 +72,109 @@ pub struct CommonArgs {
     /// Read inputs as this format instead of detecting it from their content.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<Format2>,
+    #[command(flatten)]
+    pub history: HistoryArgs,
 }
+
+/// How runs are compared with their history.
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// Compare with this run instead of the newest earlier run on the base branch.
+    #[arg(long, value_name = "RUN_ID")]
+    pub baseline: Option<String>,
+    /// The branch PR runs compare with when their ref does not name one (default: master, then main).
+    #[arg(long, value_name = "BRANCH")]
+    pub base_branch: Option<String>,
+    /// Flip rate: look at the last N runs of a test.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub flaky_window: usize,
+    /// Flip rate: only with at least M pass/fail results.
+    #[arg(long, default_value_t = 5, value_name = "M")]
+    pub flaky_min_samples: usize,
+    /// Flip rate above which a failing test counts as flaky (0 to 1).
+    #[arg(long, default_value_t = 0.3, value_name = "RATE")]
+    pub flaky_threshold: f64,
+    /// A perf runtime regresses when it grows by more than this many percent (and more than its noise).
+    #[arg(long, default_value_t = 5.0, value_name = "PERCENT")]
+    pub perf_threshold: f64,
+    /// Rankings: only runs that started on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Rankings: only runs that started on or before this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Exit with status 4 when the run (for build: the newest run of any testbed) has new
+    /// failures (`new`) or any failure (`failed`).
+    #[arg(long, value_enum, default_value_t = FailOn::Never, value_name = "WHEN")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    New,
+    Failed,
+    Never,
+}
+
+/// Exit status when `--fail-on` trips.
+pub const EXIT_GATE: u8 = 4;
+
+fn parse_date(s: &str, end_of_day: bool) -> Result<i64> {
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(d.timestamp());
+    }
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .with_context(|| format!("{s}: not a date (YYYY-MM-DD or RFC 3339)"))?;
+    let t = if end_of_day {
+        d.and_hms_opt(23, 59, 59)
+    } else {
+        d.and_hms_opt(0, 0, 0)
+    };
+    Ok(t.expect("valid time").and_utc().timestamp())
+}
+
+impl HistoryArgs {
+    fn options(&self) -> Result<CompareOptions> {
+        if !(0.0..=1.0).contains(&self.flaky_threshold) {
+            bail!("--flaky-threshold must be between 0 and 1");
+        }
+        Ok(CompareOptions {
+            flaky: FlakyRule {
+                window: self.flaky_window.max(2),
+                min_samples: self.flaky_min_samples,
+                threshold: self.flaky_threshold,
+            },
+            perf_threshold: self.perf_threshold / 100.0,
+            baseline: self.baseline.clone(),
+            base_branch: self.base_branch.clone(),
+            window: Window {
+                since: self.since.as_deref().map(|d| parse_date(d, false)).transpose()?,
+                until: self.until.as_deref().map(|d| parse_date(d, true)).transpose()?,
+            },
+        })
+    }
+
+    fn window_text(&self) -> String {
+        match (&self.since, &self.until) {
+            (Some(s), Some(u)) => format!("from {s} to {u}"),
+            (Some(s), None) => format!("since {s}"),
+            (None, Some(u)) => format!("until {u}"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// Does the gate trip for this comparison?
+    fn trips(&self, s: &summary::Summary, c: &crate::index::history::Comparison) -> bool {
+        match self.fail_on {
+            FailOn::Never => false,
+            FailOn::New => !c.new_failures.is_empty(),
+            FailOn::Failed => s.total.failed + s.total.errored > 0,
+        }
+    }
+}
+
+pub use crate::index::history::{CompareOptions, FlakyRule};
+pub use crate::index::rankings::Window;
 
 pub use crate::ingest::result_dir::Format as Format2;
 
@@ -106,9 +208,12 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct SummaryArgs {
-    /// A run folder, or a single result file.
-    #[arg(value_name = "RUN")]
-    pub run: PathBuf,
+    /// A run folder or a single result file; with --run, folders to search for runs.
+    #[arg(value_name = "RUN", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Summarise this run (its id, or `latest`) against the history found under the paths.
+    #[arg(long, value_name = "ID")]
+    pub run: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Md)]
     pub format: Format,
     /// Write to FILE (atomically) instead of standard output.
@@ -163,7 +268,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     if let Some(x) = &xfail {
         runs.iter_mut().for_each(|r| x.apply(r));
     }
-    let index = Index::build(runs);
+    let index = Index::build_with(runs, &args.common.history.options()?);
     pb.suspend(|| problems += warn_all(index.runs.iter().flat_map(|r| &r.problems)));
 
     let staged = Staged::new(&args.output, &args.roots)?;
@@ -172,6 +277,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     let opts = SiteOptions {
         theme: args.theme.clone(),
         site_url: args.common.site_url.clone(),
+        window_text: args.common.history.window_text(),
     };
     render::write_site(&index, staged.path(), &opts, &|| pb.inc(1))
         .context("the site was not written; the previous one is unchanged")?;
@@ -190,22 +296,98 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             }
         );
     }
+    let gate = index.testbeds.iter().any(|t| {
+        t.runs.first().is_some_and(|&i| {
+            args.common
+                .history
+                .trips(&index.summaries[i], &index.comparisons[i])
+        })
+    });
+    if gate && !(args.common.strict && problems > 0) {
+        return Ok(ExitCode::from(EXIT_GATE));
+    }
     Ok(exit_status(problems, args.common.strict))
 }
 
+/// `summary ROOT... --run ID`: the run against the history under the roots.
+fn summary_with_history(args: &SummaryArgs, id: &str) -> Result<ExitCode> {
+    let forced = args.common.input_format;
+    let (sources, walk_problems) = ingest::discover(&args.paths, forced);
+    let mut problems = warn_all(&walk_problems);
+    let xfail = load_xfail(args.common.xfail.as_deref())?;
+    let mut runs = ingest::load_runs(&sources, forced, &|| {});
+    if let Some(x) = &xfail {
+        runs.iter_mut().for_each(|r| x.apply(r));
+    }
+    let index = Index::build_with(runs, &args.common.history.options()?);
+    let pick = if id == "latest" {
+        (0..index.runs.len()).max_by_key(|&i| {
+            (
+                index.runs[i].time_start.as_ref().and_then(|t| t.epoch),
+                index.runs[i].id.clone(),
+            )
+        })
+    } else {
+        (0..index.runs.len()).find(|&i| index.runs[i].id == id)
+    };
+    let Some(i) = pick else {
+        bail!("no run {id} below {}", args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    };
+    let run = &index.runs[i];
+    problems += warn_all(&run.problems);
+    let bed = &index.testbeds[index.testbed_of(i)];
+    let site_path = format!("{}/{}", bed.slug, run.slug);
+    let [md, pr, json] = render::reports(
+        run,
+        &index.summaries[i],
+        &index.comparisons[i],
+        args.common.site_url.as_deref(),
+        &site_path,
+    );
+    emit(args, match args.format {
+        Format::Md => md.1,
+        Format::Pr => pr.1,
+        Format::Json => json.1,
+    })?;
+    if args.common.history.trips(&index.summaries[i], &index.comparisons[i]) {
+        return Ok(ExitCode::from(EXIT_GATE));
+    }
+    Ok(exit_status(problems, args.common.strict))
+}
+
+fn emit(args: &SummaryArgs, text: String) -> Result<()> {
+    match &args.output {
+        Some(path) => write_file_atomic(path, text.as_bytes())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|_| out.flush())
+                .context("cannot write to standard output")?;
+        }
+    }
+    Ok(())
+}
+
 fn summary_cmd(args: SummaryArgs) -> Result<ExitCode> {
+    if let Some(id) = args.run.clone() {
+        return summary_with_history(&args, &id);
+    }
+    if args.paths.len() != 1 {
+        bail!("summary takes one run (or several folders with --run ID)");
+    }
+    let path = args.paths[0].clone();
     let forced = args.common.input_format;
     let xfail = load_xfail(args.common.xfail.as_deref())?;
-    let mut run = if args.run.is_file() {
-        ingest::result_dir::load_file(&args.run, forced)
-    } else if args.run.join("context.json").is_file() && forced.is_none() {
-        ingest::load_run(&ingest::RunSource::Octoprobe(args.run.clone()), forced)
-    } else if args.run.is_dir() && ingest::result_dir::holds_results(&args.run, forced) {
-        ingest::load_run(&ingest::RunSource::Results(args.run.clone()), forced)
+    let mut run = if path.is_file() {
+        ingest::result_dir::load_file(&path, forced)
+    } else if path.join("context.json").is_file() && forced.is_none() {
+        ingest::load_run(&ingest::RunSource::Octoprobe(path.clone()), forced)
+    } else if path.is_dir() && ingest::result_dir::holds_results(&path, forced) {
+        ingest::load_run(&ingest::RunSource::Results(path.clone()), forced)
     } else {
         bail!(
             "{}: not a run (no context.json, run.json or result file in it)",
-            args.run.display()
+            path.display()
         );
     };
     if let Some(x) = &xfail {
@@ -223,14 +405,9 @@ fn summary_cmd(args: SummaryArgs) -> Result<ExitCode> {
         Format::Pr => pr.1,
         Format::Json => json.1,
     };
-    match &args.output {
-        Some(path) => write_file_atomic(path, text.as_bytes())?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|_| out.flush())
-                .context("cannot write to standard output")?;
-        }
+    emit(&args, text)?;
+    if args.common.history.trips(&s, &cmp) {
+        return Ok(ExitCode::from(EXIT_GATE));
     }
     Ok(exit_status(problems, args.common.strict))
 }

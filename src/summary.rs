@@ -182,6 +182,8 @@ pub struct Column {
 pub struct Row {
     pub test: String,
     pub source_url: Option<String>,
+    /// The test's history page, relative to the testbed folder (set by the index).
+    pub history: Option<String>,
     pub cells: Vec<Option<Cell>>,
 }
 
@@ -400,6 +402,7 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
             rows.push(Row {
                 test: test.to_string(),
                 source_url,
+                history: None,
                 cells: row_cells,
             });
         }

@@ -97,7 +97,7 @@ impl Default for FlakyRule {
 }
 
 /// Comparison settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CompareOptions {
     pub flaky: FlakyRule,
     /// Relative change of a perf runtime that counts as a regression (0.05 = 5 %).
@@ -106,6 +106,20 @@ pub struct CompareOptions {
     pub baseline: Option<String>,
     /// The branch PR runs are compared with when they do not say (default: master or main).
     pub base_branch: Option<String>,
+    /// The window of the rankings.
+    pub window: super::rankings::Window,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            flaky: FlakyRule::default(),
+            perf_threshold: 0.05,
+            baseline: None,
+            base_branch: None,
+            window: Default::default(),
+        }
+    }
 }
 
 /// The first run of a failing streak.
@@ -117,6 +131,8 @@ pub struct Since {
     /// Index into the index's runs (not serialized into summary.json).
     #[serde(skip)]
     pub run_index: usize,
+    #[serde(skip)]
+    pub slug: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -274,10 +290,10 @@ impl TestbedHistory {
         let mut taken = std::collections::HashSet::new();
         for k in tests.keys() {
             let id = (k.testgroup.clone(), k.test.clone());
-            if !pages.contains_key(&id) {
+            if let std::collections::btree_map::Entry::Vacant(e) = pages.entry(id) {
                 let name = format!("{}__{}", k.testgroup, k.test);
                 let slug = crate::paths::unique_slug(&name, &mut taken);
-                pages.insert(id, format!("tests/{slug}.html"));
+                e.insert(format!("tests/{slug}.html"));
             }
         }
         TestbedHistory {
@@ -438,6 +454,7 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
                                 || r.ci.commit.as_ref().map(|c| c.chars().take(7).collect()),
                             ),
                             run_index: first.run,
+                        slug: r.slug.clone(),
                         };
                     c.still_failing.push(finding(None, Some(since)));
                 } else {

@@ -2,6 +2,7 @@
 //! testbed's test histories, and each run's comparison with its baseline.
 
 pub mod history;
+pub mod rankings;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashSet};
@@ -27,6 +28,8 @@ pub struct Index {
     pub histories: Vec<history::TestbedHistory>,
     /// One per run.
     pub comparisons: Vec<history::Comparison>,
+    /// One per testbed.
+    pub rankings: Vec<rankings::Rankings>,
 }
 
 impl Index {
@@ -64,11 +67,21 @@ impl Index {
                 runs: idx,
             });
         }
-        let summaries = runs.par_iter().map(summarize).collect();
+        let mut summaries: Vec<Summary> = runs.par_iter().map(summarize).collect();
         let histories: Vec<history::TestbedHistory> = testbeds
             .par_iter()
             .map(|t| history::TestbedHistory::build(&runs, t.runs.iter().rev().copied().collect()))
             .collect();
+        for (t, h) in testbeds.iter().zip(&histories) {
+            for &i in &t.runs {
+                for m in &mut summaries[i].matrices {
+                    for r in &mut m.rows {
+                        let page = h.page(&m.testgroup, &r.test);
+                        r.history = (!page.is_empty()).then_some(page);
+                    }
+                }
+            }
+        }
         let mut comparisons = vec![history::Comparison::default(); runs.len()];
         let computed: Vec<(usize, history::Comparison)> = testbeds
             .par_iter()
@@ -83,12 +96,17 @@ impl Index {
         for (i, c) in computed {
             comparisons[i] = c;
         }
+        let rankings = histories
+            .iter()
+            .map(|h| rankings::rank(&runs, h, opts.window))
+            .collect();
         Index {
             runs,
             summaries,
             testbeds,
             histories,
             comparisons,
+            rankings,
         }
     }
 

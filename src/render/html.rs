@@ -10,7 +10,7 @@ use crate::index::Index;
 use crate::ingest::time::format_duration;
 use crate::model::{GitRef, GroupAttempt, GroupState, Run};
 use crate::paths::url_path;
-use crate::render::links;
+use crate::render::{links, svg};
 use crate::summary::{Counts, Summary};
 
 /// The default theme, compiled in so that the binary works alone.
@@ -227,7 +227,12 @@ pub fn index_page(env: &Environment, idx: &Index) -> Result<String, ThemeError> 
     render(env, "index.html", ctx)
 }
 
-pub fn testbed_page(env: &Environment, idx: &Index, t: usize) -> Result<String, ThemeError> {
+pub fn testbed_page(
+    env: &Environment,
+    idx: &Index,
+    t: usize,
+    window_text: &str,
+) -> Result<String, ThemeError> {
     let bed = &idx.testbeds[t];
     let rows: Vec<RunRow> = bed
         .runs
@@ -241,12 +246,47 @@ pub fn testbed_page(env: &Environment, idx: &Index, t: usize) -> Result<String, 
             )
         })
         .collect();
+    // Charts, oldest first.
+    let oldest: Vec<usize> = bed.runs.iter().rev().copied().collect();
+    let pass_points: Vec<svg::Point> = oldest
+        .iter()
+        .map(|&i| {
+            let c = &idx.summaries[i].total;
+            let judged = c.passed + c.failed + c.errored;
+            svg::Point {
+                label: idx.runs[i].id.clone(),
+                value: if judged == 0 { 0.0 } else { c.passed as f64 * 100.0 / judged as f64 },
+                marked: !idx.runs[i].error.is_empty(),
+                href: Some(format!("{}/index.html", url_path(&idx.runs[i].slug))),
+            }
+        })
+        .collect();
+    let duration_points: Vec<svg::Point> = oldest
+        .iter()
+        .filter_map(|&i| {
+            let d = idx.runs[i].duration_s()?;
+            Some(svg::Point {
+                label: idx.runs[i].id.clone(),
+                value: d as f64 / 60.0,
+                marked: false,
+                href: Some(format!("{}/index.html", url_path(&idx.runs[i].slug))),
+            })
+        })
+        .collect();
+    let pass_chart = (oldest.len() > 1).then(|| svg::line_chart(&pass_points, "%", Some((0.0, 100.0))));
+    let duration_chart =
+        (duration_points.len() > 1).then(|| svg::line_chart(&duration_points, "min", None));
+    let rankings = &idx.rankings[t];
     let ctx = context! {
         root => "../",
         title => bed.name,
         crumbs => vec![Crumb { label: bed.name.clone(), href: None }],
         testbed => bed.name,
         runs => rows,
+        pass_chart => pass_chart,
+        duration_chart => duration_chart,
+        rankings => rankings,
+        window => window_text,
     };
     render(env, "testbed.html", ctx)
 }
@@ -311,6 +351,42 @@ fn attempt_row(g: &GroupAttempt) -> AttemptRow {
         log: links::group_log(g),
         counts: counts_of(g),
     }
+}
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    testgroup: &'a str,
+    test: &'a str,
+    tentacle: &'a str,
+    page: &'a str,
+    reason: Option<&'a str>,
+    failing_since: Option<SinceView<'a>>,
+}
+
+#[derive(Serialize)]
+struct SinceView<'a> {
+    run: &'a str,
+    slug: String,
+    date: Option<&'a str>,
+    commit: Option<&'a str>,
+}
+
+fn finding_views(list: &[crate::index::history::Finding]) -> Vec<FindingView<'_>> {
+    list.iter()
+        .map(|f| FindingView {
+            testgroup: &f.testgroup,
+            test: &f.test,
+            tentacle: &f.tentacle,
+            page: &f.page,
+            reason: f.reason.as_deref(),
+            failing_since: f.failing_since.as_ref().map(|s| SinceView {
+                run: &s.run,
+                slug: url_path(&s.slug),
+                date: s.date.as_deref(),
+                commit: s.commit.as_deref(),
+            }),
+        })
+        .collect()
 }
 
 pub fn run_page(
@@ -390,6 +466,38 @@ pub fn run_page(
         reports => context! {
             summary => super::report_names(run).0,
             pr => super::report_names(run).1,
+        },
+        cmp => {
+            let c = &idx.comparisons[i];
+            #[derive(Serialize)]
+            struct PerfView<'a> {
+                test: &'a str,
+                tentacle: &'a str,
+                page: &'a str,
+                baseline: f64,
+                value: f64,
+                change_pct: f64,
+                stddev_pct: f64,
+            }
+            context! {
+                compared => c.compared,
+                baseline => c.baseline,
+                baseline_slug => c.baseline_slug.as_deref().map(url_path),
+                new_failures => finding_views(&c.new_failures),
+                fixed => finding_views(&c.fixed),
+                flaky => finding_views(&c.flaky),
+                still_failing => finding_views(&c.still_failing),
+                known => finding_views(&c.known),
+                perf_regressions => c.perf_regressions.iter().map(|p| PerfView {
+                    test: &p.test,
+                    tentacle: &p.tentacle,
+                    page: &p.page,
+                    baseline: p.baseline,
+                    value: p.value,
+                    change_pct: p.change_pct,
+                    stddev_pct: p.stddev_pct,
+                }).collect::<Vec<_>>(),
+            }
         },
     };
     render(env, "run.html", ctx)
@@ -584,4 +692,188 @@ pub fn group_page(env: &Environment, run: &Run, g: &GroupAttempt) -> Result<Stri
         files => group_files,
     };
     render(env, "group.html", ctx)
+}
+
+/// The history page of one test of a testbed: a strip per board or platform.
+pub fn test_page(
+    env: &Environment,
+    idx: &Index,
+    t: usize,
+    testgroup: &str,
+    test: &str,
+) -> Result<String, ThemeError> {
+    use crate::index::history::{flip_share, State};
+    let bed = &idx.testbeds[t];
+    let h = &idx.histories[t];
+    #[derive(Serialize)]
+    struct FailureView {
+        run: String,
+        slug: String,
+        date: String,
+        text: String,
+    }
+    #[derive(Serialize)]
+    struct VariantView {
+        variant: String,
+        role: String,
+        tentacles: String,
+        strip: String,
+        now: String,
+        now_class: &'static str,
+        last_run: String,
+        last_slug: String,
+        since: Option<String>,
+        since_slug: String,
+        since_date: Option<String>,
+        since_commit: Option<String>,
+        failed_runs: usize,
+        runs: usize,
+        flip_rate: Option<String>,
+        failures: Vec<FailureView>,
+        perf: Option<String>,
+    }
+    let run_href = |i: usize| format!("../{}/index.html", url_path(&idx.runs[i].slug));
+    let mut variants = Vec::new();
+    let mut source_url = None;
+    let lo = crate::index::history::TestKey {
+        testgroup: testgroup.to_string(),
+        test: test.to_string(),
+        variant: String::new(),
+        role: String::new(),
+    };
+    for (key, samples) in h.tests.range(lo..) {
+        if key.testgroup != testgroup || key.test != test {
+            break;
+        }
+        let by_run: std::collections::HashMap<usize, &crate::index::history::Sample> =
+            samples.iter().map(|s| (s.run, s)).collect();
+        let cells: Vec<svg::Cell> = h
+            .runs
+            .iter()
+            .map(|&i| {
+                let r = &idx.runs[i];
+                let when = r.time_start.as_ref().map(|t| t.display()).unwrap_or_default();
+                match by_run.get(&i) {
+                    Some(s) => {
+                        let seq: Vec<&str> = s.outcomes.iter().map(|o| o.short()).collect();
+                        svg::Cell {
+                            class: match s.state() {
+                                State::Pass => "pass",
+                                State::Fail => "fail",
+                                State::Flaky => "flaky",
+                                State::Known => "known",
+                                State::Skip => "skip",
+                            },
+                            title: format!("{} {when}: {}", r.id, seq.join(" ")),
+                            href: Some(run_href(i)),
+                        }
+                    }
+                    None => svg::Cell {
+                        class: "none",
+                        title: format!("{} {when}: did not run", r.id),
+                        href: Some(run_href(i)),
+                    },
+                }
+            })
+            .collect();
+        let last = samples.last().expect("a key has samples");
+        let mut since = None;
+        if last.failing() {
+            let mut first = last;
+            for s in samples.iter().rev().skip(1) {
+                if s.failing() {
+                    first = s;
+                } else if !matches!(s.state(), State::Skip | State::Known) {
+                    break;
+                }
+            }
+            since = Some(first.run);
+        }
+        if source_url.is_none() {
+            let r = &idx.runs[last.run];
+            source_url = r
+                .groups
+                .iter()
+                .filter(|g| g.testgroup == testgroup)
+                .flat_map(|g| g.results.iter())
+                .find(|x| x.name == test)
+                .and_then(|x| links::result_source_url(r, testgroup, x));
+        }
+        let mut tentacles: Vec<&str> = samples.iter().map(|s| s.tentacle.as_str()).collect();
+        tentacles.sort();
+        tentacles.dedup();
+        let failures: Vec<FailureView> = samples
+            .iter()
+            .rev()
+            .filter(|s| s.failing())
+            .take(3)
+            .map(|s| FailureView {
+                run: idx.runs[s.run].id.clone(),
+                slug: url_path(&idx.runs[s.run].slug),
+                date: idx.runs[s.run].time_start.as_ref().map(|t| t.display()).unwrap_or_default(),
+                text: cut(&s.text, 4000).to_string(),
+            })
+            .collect();
+        let perf = h.perf.get(key).map(|points| {
+            let pts: Vec<svg::Point> = points
+                .iter()
+                .map(|p| svg::Point {
+                    label: idx.runs[p.run].id.clone(),
+                    value: p.value,
+                    marked: idx.comparisons[p.run].perf_regressions.iter().any(|r| {
+                        r.testgroup == key.testgroup && r.test == key.test && r.variant == key.variant
+                    }),
+                    href: Some(run_href(p.run)),
+                })
+                .collect();
+            svg::line_chart(&pts, "µs", None)
+        });
+        let now = last.outcomes.iter().map(|o| o.short()).collect::<Vec<_>>().join(" ");
+        variants.push(VariantView {
+            variant: key.variant.clone(),
+            role: key.role.clone(),
+            tentacles: tentacles.join(", "),
+            strip: svg::strip(&cells),
+            now,
+            now_class: match last.state() {
+                State::Pass => "passed",
+                State::Fail => "failed",
+                State::Flaky => "flaky",
+                State::Known => "xfailed",
+                State::Skip => "skipped",
+            },
+            last_run: idx.runs[last.run].id.clone(),
+            last_slug: url_path(&idx.runs[last.run].slug),
+            since: since.map(|i| idx.runs[i].id.clone()),
+            since_slug: since.map(|i| url_path(&idx.runs[i].slug)).unwrap_or_default(),
+            since_date: since.and_then(|i| idx.runs[i].time_start.as_ref().map(|t| t.display())),
+            since_commit: since.and_then(|i| {
+                let r = &idx.runs[i];
+                r.ref_tests
+                    .as_ref()
+                    .and_then(|g| g.short_commit())
+                    .or_else(|| r.ci.commit.as_ref().map(|c| c.chars().take(7).collect()))
+            }),
+            failed_runs: samples.iter().filter(|s| s.failing()).count(),
+            runs: samples.len(),
+            flip_rate: flip_share(samples).map(|f| format!("{:.0}", f * 100.0)),
+            failures,
+            perf,
+        });
+    }
+    let ctx = context! {
+        root => "../../",
+        title => format!("{test} · {}", bed.name),
+        crumbs => vec![
+            Crumb { label: bed.name.clone(), href: Some("../index.html".into()) },
+            Crumb { label: test.to_string(), href: None },
+        ],
+        testbed => bed.name,
+        testgroup => testgroup,
+        test => test,
+        run_count => h.runs.len(),
+        source_url => source_url,
+        variants => variants,
+    };
+    render(env, "test.html", ctx)
 }

@@ -3,6 +3,7 @@
 pub mod html;
 pub mod links;
 pub mod markdown;
+pub mod svg;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RenderError + '_ {
 pub struct SiteOptions {
     pub theme: Option<PathBuf>,
     pub site_url: Option<String>,
+    /// The rankings' window in words, e.g. "since 2026-10-01".
+    pub window_text: String,
 }
 
 /// Names the site writes itself; input files with these names are not copied over them.
@@ -133,7 +136,18 @@ pub fn write_site(
     for (t, bed) in idx.testbeds.iter().enumerate() {
         let dir = out.join(&bed.slug);
         fs::create_dir_all(&dir).map_err(io(&dir))?;
-        write(&dir.join("index.html"), html::testbed_page(&env, idx, t)?)?;
+        write(
+            &dir.join("index.html"),
+            html::testbed_page(&env, idx, t, &opts.window_text)?,
+        )?;
+        let tests = dir.join("tests");
+        fs::create_dir_all(&tests).map_err(io(&tests))?;
+        idx.histories[t]
+            .pages
+            .par_iter()
+            .try_for_each(|((testgroup, test), page)| {
+                write(&dir.join(page), html::test_page(&env, idx, t, testgroup, test)?)
+            })?;
     }
     let jobs: Vec<(usize, &str)> = idx
         .testbeds

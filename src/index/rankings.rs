@@ -1,0 +1,117 @@
+//! Rankings over a time window: the most failing tests, test groups, boards and PRs of a
+//! testbed, each with its failure count and run count.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::history::TestbedHistory;
+use crate::model::{GroupState, Run};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RankRow {
+    pub name: String,
+    /// Runs in which it failed.
+    pub failures: usize,
+    /// Runs in which it ran.
+    pub runs: usize,
+    /// A page of the site, relative to the testbed folder.
+    pub href: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Rankings {
+    pub tests: Vec<RankRow>,
+    pub groups: Vec<RankRow>,
+    pub boards: Vec<RankRow>,
+    pub prs: Vec<RankRow>,
+    /// How many runs the window holds.
+    pub runs: usize,
+}
+
+/// The time window (`--since`, `--until`), as epoch seconds; open ends are `None`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Window {
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+impl Window {
+    pub fn contains(&self, run: &Run) -> bool {
+        let t = run.time_start.as_ref().and_then(|t| t.epoch);
+        match t {
+            // A run without a known time is only left out by a window that is set.
+            None => self.since.is_none() && self.until.is_none(),
+            Some(t) => self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u),
+        }
+    }
+}
+
+const TOP: usize = 20;
+
+fn rows(counts: BTreeMap<String, (BTreeSet<usize>, BTreeSet<usize>)>, href: impl Fn(&str) -> Option<String>) -> Vec<RankRow> {
+    let mut v: Vec<RankRow> = counts
+        .into_iter()
+        .filter(|(_, (fail, _))| !fail.is_empty())
+        .map(|(name, (fail, ran))| RankRow {
+            href: href(&name),
+            name,
+            failures: fail.len(),
+            runs: ran.len(),
+        })
+        .collect();
+    v.sort_by(|a, b| b.failures.cmp(&a.failures).then(a.name.cmp(&b.name)));
+    v.truncate(TOP);
+    v
+}
+
+pub fn rank(all: &[Run], h: &TestbedHistory, window: Window) -> Rankings {
+    let in_window: BTreeSet<usize> = h.runs.iter().copied().filter(|&i| window.contains(&all[i])).collect();
+    type Tally = BTreeMap<String, (BTreeSet<usize>, BTreeSet<usize>)>;
+    let (mut tests, mut groups, mut boards, mut prs): (Tally, Tally, Tally, Tally) = Default::default();
+    let mut test_pages = BTreeMap::new();
+    for (key, samples) in &h.tests {
+        let name = format!("{} {}", key.testgroup, key.test);
+        test_pages.insert(name.clone(), h.page(&key.testgroup, &key.test));
+        for s in samples.iter().filter(|s| in_window.contains(&s.run)) {
+            let failing = s.failing();
+            for (tally, k) in [(&mut tests, name.clone()), (&mut groups, key.testgroup.clone()), (&mut boards, key.variant.clone())] {
+                let e = tally.entry(k).or_default();
+                e.1.insert(s.run);
+                if failing {
+                    e.0.insert(s.run);
+                }
+            }
+        }
+    }
+    // Group attempts that errored count as failures of their group and board.
+    for &i in &in_window {
+        for g in &all[i].groups {
+            if let GroupState::Errored(_) = g.state {
+                let board = if g.board_variant.is_empty() { g.tentacle_variant_role.clone() } else { g.board_variant.clone() };
+                for (tally, k) in [(&mut groups, g.testgroup.clone()), (&mut boards, board)] {
+                    let e = tally.entry(k).or_default();
+                    e.0.insert(i);
+                    e.1.insert(i);
+                }
+            }
+        }
+        if let Some(pr) = all[i].pr_url() {
+            let failing = all[i].groups.iter().any(|g| {
+                matches!(g.state, GroupState::Errored(_)) || g.results.iter().any(|t| t.outcome.is_failure())
+            });
+            let e = prs.entry(pr).or_default();
+            e.1.insert(i);
+            if failing {
+                e.0.insert(i);
+            }
+        }
+    }
+    Rankings {
+        tests: rows(tests, |n| test_pages.get(n).cloned()),
+        groups: rows(groups, |_| None),
+        boards: rows(boards, |_| None),
+        prs: rows(prs, |n| n.starts_with("http").then(|| n.to_string())),
+        runs: in_window.len(),
+    }
+}
