@@ -148,8 +148,16 @@ impl HistoryArgs {
             baseline: self.baseline.clone(),
             base_branch: self.base_branch.clone(),
             window: Window {
-                since: self.since.as_deref().map(|d| parse_date(d, false)).transpose()?,
-                until: self.until.as_deref().map(|d| parse_date(d, true)).transpose()?,
+                since: self
+                    .since
+                    .as_deref()
+                    .map(|d| parse_date(d, false))
+                    .transpose()?,
+                until: self
+                    .until
+                    .as_deref()
+                    .map(|d| parse_date(d, true))
+                    .transpose()?,
             },
         })
     }
@@ -331,7 +339,14 @@ fn summary_with_history(args: &SummaryArgs, id: &str) -> Result<ExitCode> {
         (0..index.runs.len()).find(|&i| index.runs[i].id == id)
     };
     let Some(i) = pick else {
-        bail!("no run {id} below {}", args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        bail!(
+            "no run {id} below {}",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     };
     let run = &index.runs[i];
     problems += warn_all(&run.problems);
@@ -344,12 +359,19 @@ fn summary_with_history(args: &SummaryArgs, id: &str) -> Result<ExitCode> {
         args.common.site_url.as_deref(),
         &site_path,
     );
-    emit(args, match args.format {
-        Format::Md => md.1,
-        Format::Pr => pr.1,
-        Format::Json => json.1,
-    })?;
-    if args.common.history.trips(&index.summaries[i], &index.comparisons[i]) {
+    emit(
+        args,
+        match args.format {
+            Format::Md => md.1,
+            Format::Pr => pr.1,
+            Format::Json => json.1,
+        },
+    )?;
+    if args
+        .common
+        .history
+        .trips(&index.summaries[i], &index.comparisons[i])
+    {
         return Ok(ExitCode::from(EXIT_GATE));
     }
     Ok(exit_status(problems, args.common.strict))

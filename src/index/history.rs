@@ -454,7 +454,7 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
                                 || r.ci.commit.as_ref().map(|c| c.chars().take(7).collect()),
                             ),
                             run_index: first.run,
-                        slug: r.slug.clone(),
+                            slug: r.slug.clone(),
                         };
                     c.still_failing.push(finding(None, Some(since)));
                 } else {
@@ -467,9 +467,11 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
                 }
             }
             State::Pass | State::Skip => {
-                if base_sample
-                    .is_some_and(|s| s.state() == State::Fail || s.state() == State::Flaky)
+                // Fixed: it failed (not merely flaked) in the baseline, passes now, and does
+                // not flip back and forth anyway.
+                if base_sample.is_some_and(|s| s.state() == State::Fail)
                     && cur.state() == State::Pass
+                    && flip_rate(&line, &opts.flaky).is_none()
                 {
                     c.fixed.push(finding(None, None));
                 }

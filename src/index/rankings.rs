@@ -49,7 +49,10 @@ impl Window {
 
 const TOP: usize = 20;
 
-fn rows(counts: BTreeMap<String, (BTreeSet<usize>, BTreeSet<usize>)>, href: impl Fn(&str) -> Option<String>) -> Vec<RankRow> {
+fn rows(
+    counts: BTreeMap<String, (BTreeSet<usize>, BTreeSet<usize>)>,
+    href: impl Fn(&str) -> Option<String>,
+) -> Vec<RankRow> {
     let mut v: Vec<RankRow> = counts
         .into_iter()
         .filter(|(_, (fail, _))| !fail.is_empty())
@@ -66,16 +69,26 @@ fn rows(counts: BTreeMap<String, (BTreeSet<usize>, BTreeSet<usize>)>, href: impl
 }
 
 pub fn rank(all: &[Run], h: &TestbedHistory, window: Window) -> Rankings {
-    let in_window: BTreeSet<usize> = h.runs.iter().copied().filter(|&i| window.contains(&all[i])).collect();
+    let in_window: BTreeSet<usize> = h
+        .runs
+        .iter()
+        .copied()
+        .filter(|&i| window.contains(&all[i]))
+        .collect();
     type Tally = BTreeMap<String, (BTreeSet<usize>, BTreeSet<usize>)>;
-    let (mut tests, mut groups, mut boards, mut prs): (Tally, Tally, Tally, Tally) = Default::default();
+    let (mut tests, mut groups, mut boards, mut prs): (Tally, Tally, Tally, Tally) =
+        Default::default();
     let mut test_pages = BTreeMap::new();
     for (key, samples) in &h.tests {
         let name = format!("{} {}", key.testgroup, key.test);
         test_pages.insert(name.clone(), h.page(&key.testgroup, &key.test));
         for s in samples.iter().filter(|s| in_window.contains(&s.run)) {
             let failing = s.failing();
-            for (tally, k) in [(&mut tests, name.clone()), (&mut groups, key.testgroup.clone()), (&mut boards, key.variant.clone())] {
+            for (tally, k) in [
+                (&mut tests, name.clone()),
+                (&mut groups, key.testgroup.clone()),
+                (&mut boards, key.variant.clone()),
+            ] {
                 let e = tally.entry(k).or_default();
                 e.1.insert(s.run);
                 if failing {
@@ -88,7 +101,11 @@ pub fn rank(all: &[Run], h: &TestbedHistory, window: Window) -> Rankings {
     for &i in &in_window {
         for g in &all[i].groups {
             if let GroupState::Errored(_) = g.state {
-                let board = if g.board_variant.is_empty() { g.tentacle_variant_role.clone() } else { g.board_variant.clone() };
+                let board = if g.board_variant.is_empty() {
+                    g.tentacle_variant_role.clone()
+                } else {
+                    g.board_variant.clone()
+                };
                 for (tally, k) in [(&mut groups, g.testgroup.clone()), (&mut boards, board)] {
                     let e = tally.entry(k).or_default();
                     e.0.insert(i);
@@ -98,7 +115,8 @@ pub fn rank(all: &[Run], h: &TestbedHistory, window: Window) -> Rankings {
         }
         if let Some(pr) = all[i].pr_url() {
             let failing = all[i].groups.iter().any(|g| {
-                matches!(g.state, GroupState::Errored(_)) || g.results.iter().any(|t| t.outcome.is_failure())
+                matches!(g.state, GroupState::Errored(_))
+                    || g.results.iter().any(|t| t.outcome.is_failure())
             });
             let e = prs.entry(pr).or_default();
             e.1.insert(i);

@@ -39,6 +39,10 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         "group.html",
         include_str!("../../themes/default/templates/group.html"),
     ),
+    (
+        "test.html",
+        include_str!("../../themes/default/templates/test.html"),
+    ),
 ];
 
 pub const DEFAULT_STATIC: &[(&str, &str)] = &[(
@@ -255,7 +259,11 @@ pub fn testbed_page(
             let judged = c.passed + c.failed + c.errored;
             svg::Point {
                 label: idx.runs[i].id.clone(),
-                value: if judged == 0 { 0.0 } else { c.passed as f64 * 100.0 / judged as f64 },
+                value: if judged == 0 {
+                    0.0
+                } else {
+                    c.passed as f64 * 100.0 / judged as f64
+                },
                 marked: !idx.runs[i].error.is_empty(),
                 href: Some(format!("{}/index.html", url_path(&idx.runs[i].slug))),
             }
@@ -273,7 +281,8 @@ pub fn testbed_page(
             })
         })
         .collect();
-    let pass_chart = (oldest.len() > 1).then(|| svg::line_chart(&pass_points, "%", Some((0.0, 100.0))));
+    let pass_chart =
+        (oldest.len() > 1).then(|| svg::line_chart(&pass_points, "%", Some((0.0, 100.0))));
     let duration_chart =
         (duration_points.len() > 1).then(|| svg::line_chart(&duration_points, "min", None));
     let rankings = &idx.rankings[t];
@@ -752,7 +761,11 @@ pub fn test_page(
             .iter()
             .map(|&i| {
                 let r = &idx.runs[i];
-                let when = r.time_start.as_ref().map(|t| t.display()).unwrap_or_default();
+                let when = r
+                    .time_start
+                    .as_ref()
+                    .map(|t| t.display())
+                    .unwrap_or_default();
                 match by_run.get(&i) {
                     Some(s) => {
                         let seq: Vec<&str> = s.outcomes.iter().map(|o| o.short()).collect();
@@ -810,7 +823,11 @@ pub fn test_page(
             .map(|s| FailureView {
                 run: idx.runs[s.run].id.clone(),
                 slug: url_path(&idx.runs[s.run].slug),
-                date: idx.runs[s.run].time_start.as_ref().map(|t| t.display()).unwrap_or_default(),
+                date: idx.runs[s.run]
+                    .time_start
+                    .as_ref()
+                    .map(|t| t.display())
+                    .unwrap_or_default(),
                 text: cut(&s.text, 4000).to_string(),
             })
             .collect();
@@ -821,14 +838,21 @@ pub fn test_page(
                     label: idx.runs[p.run].id.clone(),
                     value: p.value,
                     marked: idx.comparisons[p.run].perf_regressions.iter().any(|r| {
-                        r.testgroup == key.testgroup && r.test == key.test && r.variant == key.variant
+                        r.testgroup == key.testgroup
+                            && r.test == key.test
+                            && r.variant == key.variant
                     }),
                     href: Some(run_href(p.run)),
                 })
                 .collect();
             svg::line_chart(&pts, "µs", None)
         });
-        let now = last.outcomes.iter().map(|o| o.short()).collect::<Vec<_>>().join(" ");
+        let now = last
+            .outcomes
+            .iter()
+            .map(|o| o.short())
+            .collect::<Vec<_>>()
+            .join(" ");
         variants.push(VariantView {
             variant: key.variant.clone(),
             role: key.role.clone(),
@@ -845,7 +869,9 @@ pub fn test_page(
             last_run: idx.runs[last.run].id.clone(),
             last_slug: url_path(&idx.runs[last.run].slug),
             since: since.map(|i| idx.runs[i].id.clone()),
-            since_slug: since.map(|i| url_path(&idx.runs[i].slug)).unwrap_or_default(),
+            since_slug: since
+                .map(|i| url_path(&idx.runs[i].slug))
+                .unwrap_or_default(),
             since_date: since.and_then(|i| idx.runs[i].time_start.as_ref().map(|t| t.display())),
             since_commit: since.and_then(|i| {
                 let r = &idx.runs[i];

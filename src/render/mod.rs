@@ -146,7 +146,10 @@ pub fn write_site(
             .pages
             .par_iter()
             .try_for_each(|((testgroup, test), page)| {
-                write(&dir.join(page), html::test_page(&env, idx, t, testgroup, test)?)
+                write(
+                    &dir.join(page),
+                    html::test_page(&env, idx, t, testgroup, test)?,
+                )
             })?;
     }
     let jobs: Vec<(usize, &str)> = idx

@@ -92,7 +92,11 @@ pub fn line_chart(points: &[Point], unit: &str, fixed_range: Option<(f64, f64)>)
         .enumerate()
         .map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.value)))
         .collect();
-    let _ = write!(s, "<polyline class=\"line\" fill=\"none\" points=\"{}\"/>", path.join(" "));
+    let _ = write!(
+        s,
+        "<polyline class=\"line\" fill=\"none\" points=\"{}\"/>",
+        path.join(" ")
+    );
     for (i, p) in points.iter().enumerate() {
         let dot = format!(
             "<circle class=\"{}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\"><title>{}: {} {}</title></circle>",

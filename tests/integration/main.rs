@@ -2,6 +2,7 @@
 
 mod build;
 mod formats;
+mod history;
 mod reports;
 mod safety;
 mod support;

@@ -26,7 +26,8 @@ fn every_input_string_is_escaped() {
         "shown as text"
     );
     for (name, html) in &pages {
-        for bad in ["<img", "<script", "<svg", "javascript:", "<b>"] {
+        // Our own charts are SVG; the input's `<svg onload=...>` must never be.
+        for bad in ["<img", "<script", "<svg onload", "javascript:", "<b>"] {
             assert!(!html.contains(bad), "{name} contains {bad}");
         }
     }

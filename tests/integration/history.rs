@@ -1,0 +1,325 @@
+//! The cross-run index on the generated history (src/bin/gen_history.rs, whose header lists
+//! the planted events) and on the real Octoprobe samples.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+const HISTORY: &str = "content-samples/history";
+const XFAIL: &str = "content-samples/history/xfail_known_bad.json";
+
+/// Run `n` of the generated master history (one a day from 2026-10-01 03:00).
+fn label(n: u32) -> String {
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap() + chrono::Days::new(n as u64);
+    format!("ch_hans_1_{}-030000", day.format("%Y%m%d"))
+}
+
+const PR_RUN: &str = "ch_hans_1_20261031-150000";
+
+fn against_history(run: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["summary", HISTORY, "--run", run, "--format", "json"];
+    args.extend(extra);
+    let out = testpress(args);
+    assert!(out.status.success(), "{run}: {}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// (test, variant) of every finding in a list.
+fn list(v: &Value, key: &str) -> Vec<(String, String)> {
+    v[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["test"].as_str().unwrap().to_string(),
+                f["variant"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pair(t: &str, v: &str) -> (String, String) {
+    (t.to_string(), v.to_string())
+}
+
+#[test]
+fn the_committed_history_is_what_the_generator_makes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gen_history"))
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let generated = tree(tmp.path());
+    let committed = tree(&root().join(HISTORY).join("ch_hans_1"));
+    assert_eq!(generated.len(), committed.len());
+    assert!(
+        generated == committed,
+        "regenerate with: cargo run --bin gen_history -- {HISTORY}/ch_hans_1"
+    );
+}
+
+#[test]
+fn the_last_run_against_its_baseline() {
+    let v = against_history(&label(31), &["--xfail", XFAIL]);
+    assert_eq!(v["baseline"], label(30));
+    assert_eq!(list(&v, "new_failures"), []);
+    assert_eq!(list(&v, "fixed"), []);
+    assert_eq!(
+        list(&v, "still_failing"),
+        [
+            pair("basics/always_broken.py", "RPI_PICO_W"),
+            pair("basics/regress_me.py", "RPI_PICO_W")
+        ]
+    );
+    let since: Vec<&Value> = v["still_failing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["failing_since"])
+        .collect();
+    assert_eq!(
+        since[0]["run"],
+        label(0),
+        "always broken: since the first run"
+    );
+    assert_eq!(since[1]["run"], label(20), "regress_me broke at run 20");
+    assert_eq!(since[1]["date"], "2026-10-21 03:00:00+02:00");
+    assert_eq!(since[1]["commit"].as_str().unwrap().len(), 7);
+    // flip_flop fails in odd runs: flaky by its flip rate, with the reason given.
+    assert_eq!(list(&v, "flaky"), [pair("extmod/flip_flop.py", "PYBV11")]);
+    assert!(v["flaky"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("flipped 19 times in the last 20 runs"));
+    assert_eq!(
+        list(&v, "known"),
+        [pair("extmod/known_bad.py", "RPI_PICO_W")]
+    );
+    assert_eq!(v["perf_regressions"].as_array().unwrap().len(), 0);
+    // Without the xfail list the known failure is simply still failing, since run 0.
+    let v = against_history(&label(31), &[]);
+    assert!(list(&v, "still_failing").contains(&pair("extmod/known_bad.py", "RPI_PICO_W")));
+    assert_eq!(list(&v, "known"), []);
+}
+
+#[test]
+fn every_planted_event_is_found_where_it_was_planted() {
+    // Run 20: regress_me breaks.
+    let v = against_history(&label(20), &[]);
+    assert_eq!(v["baseline"], label(19));
+    assert_eq!(
+        list(&v, "new_failures"),
+        [pair("basics/regress_me.py", "RPI_PICO_W")]
+    );
+    // Run 25: fixed_me passes again.
+    let v = against_history(&label(25), &[]);
+    assert_eq!(
+        list(&v, "fixed"),
+        [pair("basics/fixed_me.py", "ESP32_C3_DEVKIT")]
+    );
+    assert!(list(&v, "flaky").contains(&pair("extmod/flaky_one.py", "ESP32_C3_DEVKIT")));
+    // Run 5: flaky_one fails in attempt a and passes in b.
+    let v = against_history(&label(5), &[]);
+    let flaky: Vec<&Value> = v["flaky"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["test"] == "extmod/flaky_one.py")
+        .collect();
+    assert_eq!(flaky.len(), 1);
+    assert_eq!(
+        flaky[0]["reason"],
+        "failed and passed in this run (FAIL pass)"
+    );
+    // The PR run compares with master run 30: only pr_breaks is new, on every board.
+    let v = against_history(PR_RUN, &[]);
+    assert_eq!(v["baseline"], label(30));
+    assert_eq!(
+        list(&v, "new_failures"),
+        [
+            pair("basics/pr_breaks.py", "ESP32_C3_DEVKIT"),
+            pair("basics/pr_breaks.py", "PYBV11"),
+            pair("basics/pr_breaks.py", "RPI_PICO_W")
+        ]
+    );
+    // The run after the PR run still compares with master, not with the PR.
+    assert_eq!(against_history(&label(31), &[])["baseline"], label(30));
+}
+
+#[test]
+fn perf_regressions_are_found_and_none_are_invented() {
+    for n in 1..32 {
+        let v = against_history(&label(n), &[]);
+        let regs = v["perf_regressions"].as_array().unwrap();
+        if n == 28 {
+            assert_eq!(regs.len(), 1, "run 28");
+            assert_eq!(regs[0]["test"], "perf_bench/bm_chaos.py");
+            assert_eq!(regs[0]["variant"], "PYBV11");
+            let change = regs[0]["change_pct"].as_f64().unwrap();
+            assert!((18.0..22.0).contains(&change), "{change}");
+        } else {
+            assert!(regs.is_empty(), "run {n}: {regs:?}");
+        }
+        // A test that always fails is broken, not flaky.
+        assert!(
+            !list(&v, "flaky").contains(&pair("basics/always_broken.py", "RPI_PICO_W")),
+            "run {n}"
+        );
+    }
+    // A stricter threshold than the planted 20 % finds nothing.
+    let v = against_history(&label(28), &["--perf-threshold", "25"]);
+    assert_eq!(v["perf_regressions"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_chosen_baseline_and_the_gate() {
+    let v = against_history(&label(31), &["--baseline", &label(19)]);
+    assert_eq!(v["baseline"], label(19));
+    assert!(list(&v, "new_failures").contains(&pair("basics/regress_me.py", "RPI_PICO_W")));
+    let gate = |run: &str, when: &str| {
+        testpress([
+            "summary",
+            HISTORY,
+            "--run",
+            run,
+            "--fail-on",
+            when,
+            "--format",
+            "json",
+        ])
+        .status
+        .code()
+    };
+    assert_eq!(gate(PR_RUN, "new"), Some(4), "the PR run has new failures");
+    assert_eq!(gate(&label(31), "new"), Some(0));
+    assert_eq!(gate(&label(31), "failed"), Some(4));
+    assert_eq!(gate(&label(31), "never"), Some(0));
+    let latest = against_history("latest", &[]);
+    assert_eq!(latest["run"]["id"], label(31));
+}
+
+#[test]
+fn history_pages_and_testbed_rankings() {
+    let (_t, site, out) = build(&[Path::new(HISTORY)], &["--xfail", XFAIL]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bed = site.join("ch_hans_1");
+    let page = read(&bed.join("tests/RUN-TESTS_STANDARD__basics_regress_me.py.html"));
+    // One strip per board, one cell per run of the testbed (32 master runs + the PR run).
+    assert_eq!(page.matches("<svg class=\"strip\"").count(), 3);
+    assert_eq!(page.matches("<rect class=\"s-").count(), 3 * 33);
+    assert!(
+        page.contains(&format!(
+            "<a href=\"../{}/index.html\">{}</a>",
+            label(20),
+            label(20)
+        )),
+        "failing since run 20"
+    );
+    assert!(page.contains("AssertionError: regression planted at run 20"));
+    let chaos = read(&bed.join("tests/RUN-PERFBENCH__perf_bench_bm_chaos.py.html"));
+    assert_eq!(
+        chaos.matches("class=\"dot marked\"").count(),
+        1,
+        "the regression is marked once"
+    );
+    // The run page opens with the comparison and links the history.
+    let run = read(&bed.join(label(31)).join("index.html"));
+    let changed = run
+        .find("What changed since")
+        .expect("comparison on the run page");
+    assert!(
+        changed < run.find("id=\"summary\"").unwrap(),
+        "before the summary"
+    );
+    assert!(run.contains("href=\"../tests/RUN-TESTS_STANDARD__basics_regress_me.py.html\""));
+    // Rankings: always_broken fails in all 33 runs, at the top.
+    let t = read(&bed.join("index.html"));
+    let tests_ranking = &t[t.find("<h3>Tests</h3>").unwrap()..];
+    let first_row = &tests_ranking[tests_ranking.find("<tr><td>").unwrap()..];
+    assert!(
+        first_row.contains("basics/always_broken.py") || first_row.contains("extmod/known_bad.py"),
+        "{}",
+        &first_row[..300]
+    );
+    assert!(first_row.contains("<td class=\"num failed\">33</td><td class=\"num\">33</td>"));
+    assert!(
+        t.contains("https://github.com/micropython/micropython/pull/18000"),
+        "PR ranked"
+    );
+    assert!(t.contains("<svg class=\"chart\""), "pass-rate chart");
+    // The window narrows the rankings.
+    let (_t, site, _) = build(&[Path::new(HISTORY)], &["--since", "2026-10-30"]);
+    let t = read(&site.join("ch_hans_1/index.html"));
+    assert!(
+        t.contains("over 4 runs, since 2026-10-30"),
+        "runs 29, 30, PR, 31"
+    );
+}
+
+/// The real samples, classified by hand. 205450 (master, 2026-02-26 20:54) has no earlier
+/// master run: every failure is new ("no baseline"), except extmod/time_time_ns.py on
+/// ADA_ITSYBITSY_M0, which failed in attempt a and passed in b (flaky). Read off its
+/// context_testgroup.json files: 20 (test, board) pairs have a failed outcome, so 19 new
+/// and 1 flaky. 083648 is the PR
+/// 17782 run of the same morning: no master run before it, no failures, and its perfbench
+/// figures are not in the JSON files that survive of it, so no perf comparison.
+#[test]
+fn real_samples_classified_by_hand() {
+    let v = {
+        let out = testpress([
+            "summary",
+            "content-samples/octoprobe/real",
+            "--run",
+            "ch_hans_1_20260226-205450",
+            "--format",
+            "json",
+        ]);
+        assert!(out.status.success());
+        serde_json::from_str::<Value>(&stdout(&out)).unwrap()
+    };
+    assert_eq!(v["baseline"], Value::Null);
+    assert_eq!(
+        list(&v, "flaky"),
+        [pair("extmod/time_time_ns.py", "ADA_ITSYBITSY_M0")]
+    );
+    let new = list(&v, "new_failures");
+    assert_eq!(new.len(), 19, "{new:?}");
+    assert!(v["new_failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["reason"] == "no baseline"));
+    assert!(new.contains(&pair(
+        "extmod_hardware/machine_i2c_target.py",
+        "ESP32_C3_DEVKIT"
+    )));
+    assert_eq!(list(&v, "still_failing"), []);
+    let out = testpress([
+        "summary",
+        "content-samples/octoprobe/real",
+        "--run",
+        "ch_hans_1_20260226-083648",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["baseline"], Value::Null);
+    for k in [
+        "new_failures",
+        "fixed",
+        "flaky",
+        "still_failing",
+        "known",
+        "perf_regressions",
+    ] {
+        assert_eq!(v[k].as_array().unwrap().len(), 0, "{k}");
+    }
+}
