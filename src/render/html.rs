@@ -551,7 +551,12 @@ fn size(n: usize) -> String {
     }
 }
 
-pub fn group_page(env: &Environment, run: &Run, g: &GroupAttempt) -> Result<String, ThemeError> {
+pub fn group_page(
+    env: &Environment,
+    run: &Run,
+    g: &GroupAttempt,
+    history: &crate::index::history::TestbedHistory,
+) -> Result<String, ThemeError> {
     #[derive(Serialize)]
     struct AttemptView<'a> {
         outcome: &'a str,
@@ -582,6 +587,7 @@ pub fn group_page(env: &Environment, run: &Run, g: &GroupAttempt) -> Result<Stri
         outputs: Vec<OutputView<'a>>,
         properties: &'a [(String, String)],
         metrics: &'a [crate::model::Metric],
+        history: String,
     }
     let files: HashSet<&str> = g.files.iter().map(String::as_str).collect();
     let rows: Vec<OutcomeRow> = g
@@ -641,6 +647,7 @@ pub fn group_page(env: &Environment, run: &Run, g: &GroupAttempt) -> Result<Stri
                 outputs,
                 properties: x.map(|x| x.properties.as_slice()).unwrap_or(&[]),
                 metrics: x.map(|x| x.metrics.as_slice()).unwrap_or(&[]),
+                history: history.page(&g.testgroup, &t.name),
             }
         })
         .collect();

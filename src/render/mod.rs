@@ -152,13 +152,14 @@ pub fn write_site(
                 )
             })?;
     }
-    let jobs: Vec<(usize, &str)> = idx
+    let jobs: Vec<(usize, usize)> = idx
         .testbeds
         .iter()
-        .flat_map(|b| b.runs.iter().map(move |&i| (i, b.slug.as_str())))
+        .enumerate()
+        .flat_map(|(t, b)| b.runs.iter().map(move |&i| (i, t)))
         .collect();
-    jobs.par_iter().try_for_each(|&(i, bed_slug)| {
-        let r = write_run(&env, idx, i, bed_slug, out, opts);
+    jobs.par_iter().try_for_each(|&(i, t)| {
+        let r = write_run(&env, idx, i, t, out, opts);
         tick();
         r
     })
@@ -168,11 +169,12 @@ fn write_run(
     env: &minijinja::Environment,
     idx: &Index,
     i: usize,
-    bed_slug: &str,
+    t: usize,
     out: &Path,
     opts: &SiteOptions,
 ) -> Result<(), RenderError> {
     let run = &idx.runs[i];
+    let bed_slug = idx.testbeds[t].slug.as_str();
     let dir = out.join(bed_slug).join(&run.slug);
     fs::create_dir_all(&dir).map_err(io(&dir))?;
     let redactor = Redactor::new(&run.secrets);
@@ -194,7 +196,7 @@ fn write_run(
         for (name, text) in html::long_outputs(g) {
             write(&gdir.join(name), text)?;
         }
-        write(&gdir.join("index.html"), html::group_page(env, run, g)?)
+        write(&gdir.join("index.html"), html::group_page(env, run, g, &idx.histories[t])?)
     })?;
     write(
         &dir.join("index.html"),

@@ -116,7 +116,12 @@ async function visit(page, url) {
       const links = [];
       for (const el of document.querySelectorAll('[href], [src]')) {
         const attr = el.hasAttribute('href') ? 'href' : 'src';
-        links.push({ tag: el.tagName.toLowerCase(), rel: el.getAttribute('rel'), attr, raw: el.getAttribute(attr), abs: el[attr] });
+        // Resolved by hand: inside SVG, el.href is an SVGAnimatedString, not a URL.
+        let abs = '';
+        try {
+          abs = new URL(el.getAttribute(attr), document.baseURI).href;
+        } catch {}
+        links.push({ tag: el.tagName.toLowerCase(), rel: el.getAttribute('rel'), attr, raw: el.getAttribute(attr), abs });
       }
       const handlers = [];
       for (const el of document.querySelectorAll('*')) {
@@ -129,7 +134,8 @@ async function visit(page, url) {
         links,
         handlers,
         h1: document.querySelector('h1')?.textContent ?? null,
-        dangerous: [...document.querySelectorAll('img, script, svg, iframe, object, embed')].map((e) => e.outerHTML.slice(0, 120)),
+        // testpress draws its own charts as svg.strip / svg.chart; any other svg came from input.
+        dangerous: [...document.querySelectorAll('img, script, svg:not(.strip):not(.chart), iframe, object, embed, svg script, svg foreignObject')].map((e) => e.outerHTML.slice(0, 120)),
         jsLinks: [...document.querySelectorAll('a[href^="javascript:" i]')].map((a) => a.getAttribute('href')),
         isGroup: rows.length > 0 || !!document.querySelector('.filterable'),
         isRun: !!document.querySelector('table.groups.attempts'),
@@ -168,9 +174,13 @@ async function crawlTab(context) {
  * Follows every <a href> of the site that points to an .html file inside it,
  * starting at index.html. Returns Map(url -> record).
  */
+/** History pages (tests/*.html) are many and alike: a sample of them is loaded. */
+const HISTORY_PAGES_LOADED = 40;
+
 async function crawl(root) {
   const start = pathToFileURL(path.join(root, 'index.html')).href;
   const seen = new Map();
+  let historyPages = 0;
   const queue = [start];
   const queued = new Set(queue);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -196,6 +206,10 @@ async function crawl(root) {
           if (!isInside(root, fileURLToPath(target))) continue;
           if (!queued.has(target)) {
             queued.add(target);
+            if (target.includes('/tests/')) {
+              if (historyPages >= HISTORY_PAGES_LOADED) continue;
+              historyPages += 1;
+            }
             queue.push(target);
           }
         }
@@ -204,6 +218,7 @@ async function crawl(root) {
   } finally {
     await context.close();
   }
+  seen.linked = queued;
   return seen;
 }
 
@@ -259,7 +274,8 @@ describe('demo site', () => {
     assert.deepEqual(problems, []);
 
     // Every generated page is linked from somewhere: nothing on disk is unreachable.
-    const reached = new Set([...pages.keys()].map((u) => fileURLToPath(u)));
+    // Reached: loaded, or linked from a loaded page (history pages are only sampled).
+    const reached = new Set([...pages.linked].map((u) => fileURLToPath(u)));
     const orphans = htmlFilesOnDisk(root).filter((p) => !reached.has(p)).map((p) => path.relative(root, p));
     assert.deepEqual(orphans, [], 'HTML pages on disk that no link leads to');
   });
@@ -461,7 +477,7 @@ describe('hostile site', () => {
         assert.ok(text.includes(HOSTILE_NAME), `${rel(root, rec.url)}: text ${HOSTILE_NAME} not shown`);
         const cell = page.getByText(HOSTILE_NAME, { exact: true }).first();
         assert.equal(await cell.isVisible(), true, `${rel(root, rec.url)}: ${HOSTILE_NAME} not visible`);
-        assert.equal(await page.locator('img, script, svg').count(), 0);
+        assert.equal(await page.locator('img, script, svg:not(.strip):not(.chart)').count(), 0);
       } finally {
         await page.context().close();
       }
