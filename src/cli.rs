@@ -402,7 +402,9 @@ fn summary_cmd(args: SummaryArgs) -> Result<ExitCode> {
     let xfail = load_xfail(args.common.xfail.as_deref())?;
     let mut run = if path.is_file() {
         ingest::result_dir::load_file(&path, forced)
-    } else if path.join("context.json").is_file() && forced.is_none() {
+    } else if path.join("context.json").is_file()
+        && matches!(forced, None | Some(Format2::Octoprobe))
+    {
         ingest::load_run(&ingest::RunSource::Octoprobe(path.clone()), forced)
     } else if path.is_dir() && ingest::result_dir::holds_results(&path, forced) {
         ingest::load_run(&ingest::RunSource::Results(path.clone()), forced)
@@ -438,6 +440,15 @@ fn record(args: RecordArgs) -> Result<ExitCode> {
     let copied = crate::ingest::result_dir::copy_into(&args.dir, &args.files)
         .with_context(|| format!("cannot copy the results into {}", args.dir.display()))?;
     let mut meta = crate::ingest::result_dir::run_json_from_env(&|k| std::env::var(k).ok());
+    // Recording more files into a run keeps what its run.json said before.
+    if let Ok(serde_json::Value::Object(old)) = crate::ingest::read_json(&args.dir.join("run.json"))
+    {
+        if let Some(m) = meta.as_object_mut() {
+            for (k, v) in old {
+                m.entry(k).or_insert(v);
+            }
+        }
+    }
     if let Some(m) = meta.as_object_mut() {
         for (k, v) in [
             ("testbed", &args.testbed),

@@ -317,7 +317,14 @@ impl Run {
                 return Some(pr.clone());
             }
             if let Some(repo) = &self.ci.repository {
-                return Some(format!("{}/pull/{}", repo.trim_end_matches('/'), pr));
+                let repo = repo.trim_end_matches('/').trim_end_matches(".git");
+                // GitLab calls them merge requests, at another path.
+                let kind = if repo.contains("gitlab") {
+                    "-/merge_requests"
+                } else {
+                    "pull"
+                };
+                return Some(format!("{repo}/{kind}/{pr}"));
             }
         }
         [&self.ref_tests, &self.ref_firmware]

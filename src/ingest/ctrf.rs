@@ -134,9 +134,12 @@ pub fn read(v: &Value, label: &str) -> Ctrf {
             .get("duration")
             .and_then(Value::as_f64)
             .map(|ms| ms / 1000.0);
+        let final_outcome = r.outcome.clone();
         let x = r.extra_mut();
         x.classname = suite;
-        x.file = file;
+        // Only a path relative to the repository can become a source link; the absolute
+        // paths of the producer's machine are kept as they are.
+        x.file = t.get("filePath").map(value_text).filter(|s| !s.is_empty());
         x.line = t.get("line").and_then(Value::as_u64).map(|l| l as u32);
         x.message = message;
         x.stdout = lines(t.get("stdout"));
@@ -151,8 +154,15 @@ pub fn read(v: &Value, label: &str) -> Ctrf {
             }
         }
         if let Some(attempts) = t.get("retryAttempts").and_then(Value::as_array) {
-            // The last attempt is the test's own result.
-            for a in attempts.iter().take(attempts.len().saturating_sub(1)) {
+            // Most producers list the final attempt too (CTRF's with-retries example); some
+            // list only the earlier ones (merged-attempts). The last entry is the final one
+            // when its status is the test's and the count says so.
+            let n = attempts.len();
+            let retries = t.get("retries").and_then(Value::as_u64).map(|r| r as usize);
+            let final_listed = attempts.last().is_some_and(|a| status(a) == final_outcome)
+                && retries.is_none_or(|r| r + 1 == n);
+            let earlier = if final_listed { n - 1 } else { n };
+            for a in attempts.iter().take(earlier) {
                 x.attempts.push(PriorAttempt {
                     outcome: status(a),
                     message: a.get("message").map(value_text).unwrap_or_default(),

@@ -195,6 +195,8 @@ pub(crate) fn redact_run(run: &mut Run) {
         &mut run.error,
         &mut run.commandline,
         &mut run.id,
+        &mut run.testbed,
+        &mut run.testbed_name,
     ] {
         r.in_place(s);
     }
@@ -218,6 +220,8 @@ pub(crate) fn redact_run(run: &mut Run) {
         &mut run.ci.job,
         &mut run.ci.pr,
         &mut run.ci.repository,
+        &mut run.ci.branch,
+        &mut run.ci.commit,
     ]
     .into_iter()
     .flatten()
@@ -225,7 +229,13 @@ pub(crate) fn redact_run(run: &mut Run) {
         r.in_place(s);
     }
     for g in &mut run.groups {
-        for s in [&mut g.commandline, &mut g.testid] {
+        for s in [
+            &mut g.commandline,
+            &mut g.testid,
+            &mut g.testgroup,
+            &mut g.host,
+            &mut g.tentacle_variant_role,
+        ] {
             r.in_place(s);
         }
         if let crate::model::GroupState::Errored(m) | crate::model::GroupState::Skipped(m) =

@@ -313,6 +313,8 @@ fn fold(nodeid: String, acc: Acc) -> Vec<TestResult> {
         let o = match (setup.outcome.as_str(), setup.wasxfail) {
             ("skipped", true) => Outcome::XFailed,
             ("skipped", false) => Outcome::Skipped,
+            // Set up, but never called: the session was interrupted.
+            ("passed", _) => Outcome::Other("incomplete".into()),
             (other, _) => Outcome::Other(other.to_string()),
         };
         (o, Some(setup))
@@ -343,7 +345,12 @@ fn fold(nodeid: String, acc: Acc) -> Vec<TestResult> {
     if failed(&acc.teardown) {
         let (message, text) = longrepr_text(&acc.teardown.as_ref().expect("failed").longrepr);
         let mut t = TestResult::new(format!("{nodeid} [teardown]"), Outcome::Errored, text);
-        t.extra_mut().message = format!("failed on teardown: {message}");
+        let file = out[0].extra.as_ref().and_then(|x| x.file.clone());
+        let line = out[0].extra.as_ref().and_then(|x| x.line);
+        let x = t.extra_mut();
+        x.message = format!("failed on teardown: {message}");
+        x.file = file;
+        x.line = line;
         out.push(t);
     }
     out

@@ -121,7 +121,10 @@ pub fn detect(path: &Path, forced: Option<Format>) -> Option<Detected> {
 
 /// Does `dir` directly hold a file of a format we read? (`run.json` makes any folder a run.)
 pub fn holds_results(dir: &Path, forced: Option<Format>) -> bool {
-    if dir.join("run.json").is_file() || dir.join("_results.json").is_file() {
+    if dir.join("run.json").is_file() {
+        return true;
+    }
+    if matches!(forced, None | Some(Format::Micropython)) && dir.join("_results.json").is_file() {
         return true;
     }
     fs::read_dir(dir)
@@ -404,6 +407,9 @@ fn load(dir: &Path, only: Option<String>, forced: Option<Format>) -> Run {
         groups.retain(|g| !(g.testgroup == "pytest" && g.source.ends_with(".xml")));
         if groups.len() < before {
             notes.push("the pytest JUnit file repeats the report-log's tests; only the report-log is counted".into());
+            if !groups.iter().any(|g| g.source.ends_with(".xml")) {
+                formats.retain(|f| *f != Format::Junit.name());
+            }
         }
     }
     // MicroPython's own files, without Octoprobe: the folder is one group.
@@ -641,7 +647,21 @@ pub fn copy_into(dir: &Path, sources: &[PathBuf]) -> std::io::Result<Vec<PathBuf
                 }
             }
         } else {
-            let to = dir.join(&base);
+            // Two jobs' `junit.xml` must not overwrite each other: the second becomes `junit-2.xml`.
+            let mut to = dir.join(&base);
+            let mut n = 2;
+            while to.exists() || copied.contains(&to) {
+                let stem = base
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let ext = base
+                    .extension()
+                    .map(|e| format!(".{}", e.to_string_lossy()))
+                    .unwrap_or_default();
+                to = dir.join(format!("{stem}-{n}{ext}"));
+                n += 1;
+            }
             fs::copy(src, &to)?;
             copied.push(to);
         }

@@ -163,7 +163,7 @@ struct RunRow {
 fn status(run: &Run, s: &Summary) -> &'static str {
     if !run.error.is_empty() || s.total.groups_errored > 0 && s.total.tests() == 0 {
         "error"
-    } else if s.total.failed > 0 {
+    } else if s.total.failed + s.total.errored > 0 {
         "failed"
     } else {
         "passed"
@@ -518,6 +518,11 @@ pub const OUTPUT_LIMIT: usize = 64 * 1024;
 /// The outputs of a group's tests that are too long for its page, as (file name, text).
 pub fn long_outputs(g: &GroupAttempt) -> Vec<(String, &str)> {
     let mut out = Vec::new();
+    for (label, text) in [("stdout", &g.stdout), ("stderr", &g.stderr)] {
+        if text.len() > OUTPUT_LIMIT {
+            out.push((format!("output-suite-{label}.txt"), text.as_str()));
+        }
+    }
     for (i, t) in g.results.iter().enumerate() {
         if let Some(x) = &t.extra {
             for (label, text) in [("stdout", &x.stdout), ("stderr", &x.stderr)] {
@@ -700,6 +705,8 @@ pub fn group_page(
             properties => g.properties,
             stdout => cut(&g.stdout, OUTPUT_LIMIT),
             stderr => cut(&g.stderr, OUTPUT_LIMIT),
+            stdout_href => (g.stdout.len() > OUTPUT_LIMIT).then_some("output-suite-stdout.txt"),
+            stderr_href => (g.stderr.len() > OUTPUT_LIMIT).then_some("output-suite-stderr.txt"),
         },
         counts => counts,
         classes => classes,

@@ -196,7 +196,10 @@ fn write_run(
         for (name, text) in html::long_outputs(g) {
             write(&gdir.join(name), text)?;
         }
-        write(&gdir.join("index.html"), html::group_page(env, run, g, &idx.histories[t])?)
+        write(
+            &gdir.join("index.html"),
+            html::group_page(env, run, g, &idx.histories[t])?,
+        )
     })?;
     write(
         &dir.join("index.html"),

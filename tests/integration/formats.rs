@@ -42,7 +42,7 @@ fn pytest_report_log_counts_as_pytest_does() {
     // pytest 9.2.0: "5 failed, 11 passed, 2 skipped, 1 xfailed, 1 xpassed, 2 errors, 15 rerun"
     let v = summary_json(&sample("pytest/nightly/run-001"), &[]);
     assert_eq!(totals(&v), [11, 5, 2, 2, 1, 1, 0, 22]);
-    assert_eq!(v["run"]["format"], "junit+pytest-reportlog");
+    assert_eq!(v["run"]["format"], "pytest-reportlog");
     assert_eq!(flaky(&v), ["tests/test_flaky.py::test_remote_rate_lookup"]);
     let flaky_entry = v["failures"]
         .as_array()
@@ -171,7 +171,7 @@ fn vitest_ctrf_and_junit_of_one_session_count_once() {
     let page = {
         let (_t, site, out) = build(&[&sample("vitest")], &[]);
         assert!(out.status.success());
-        read(&site.join("web/run-001/index.html"))
+        read(&site.join("web-vitest/vitest-001/index.html"))
     };
     assert!(
         page.contains("junit.xml repeats the tests of ctrf-report.json"),
