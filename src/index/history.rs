@@ -214,11 +214,7 @@ fn key_variant(g: &crate::model::GroupAttempt) -> (String, String) {
     } else {
         g.board_variant.clone()
     };
-    let variant = if variant.is_empty() {
-        g.tentacle_variant_role.clone()
-    } else {
-        variant
-    };
+    // The host a CI job ran on changes from run to run: it is no part of a test's identity.
     (variant, role.to_string())
 }
 
@@ -348,8 +344,11 @@ fn time_of(run: &Run) -> i64 {
 /// The baseline of `run` among `runs` (oldest first): the newest earlier non-PR run on the
 /// branch it compares with. Without a known branch, master then main are tried.
 pub fn baseline(all: &[Run], runs: &[usize], run: usize, opts: &CompareOptions) -> Option<usize> {
+    // A chosen baseline applies where it exists; other testbeds keep the usual choice.
     if let Some(id) = &opts.baseline {
-        return runs.iter().copied().find(|&j| all[j].id == *id && j != run);
+        if let Some(j) = runs.iter().copied().find(|&j| all[j].id == *id) {
+            return (j != run).then_some(j);
+        }
     }
     let me = lineage(&all[run], opts.base_branch.as_deref());
     let pos = runs.iter().position(|&j| j == run)?;
@@ -370,11 +369,10 @@ pub fn baseline(all: &[Run], runs: &[usize], run: usize, opts: &CompareOptions) 
             .or_else(|| candidates("main"))
             .or_else(|| {
                 // No branch known anywhere: the newest earlier run that is not a PR run.
-                earlier
-                    .iter()
-                    .rev()
-                    .copied()
-                    .find(|&j| !lineage(&all[j], None).pr && me.branch.is_none())
+                earlier.iter().rev().copied().find(|&j| {
+                    let l = lineage(&all[j], None);
+                    !l.pr && l.branch.is_none()
+                })
             }),
     }
 }
@@ -384,18 +382,18 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
     let base = baseline(all, &h.runs, run, opts);
     // The lineage runs: the baseline and the runs of its branch before it, then this run.
     let base_branch = base.map(|b| lineage(&all[b], None));
-    let in_lineage = |j: usize| -> bool {
-        if j == run {
-            return true;
-        }
-        match (base, &base_branch) {
-            (Some(b), Some(l)) => {
-                let lj = lineage(&all[j], None);
-                time_of(&all[j]) <= time_of(&all[b]) && !lj.pr && lj.branch == l.branch
+    // Which runs of the testbed are in the lineage, worked out once, not per test.
+    let mut lineage_mask = vec![false; all.len()];
+    lineage_mask[run] = true;
+    if let (Some(b), Some(l)) = (base, &base_branch) {
+        for &j in &h.runs {
+            let lj = lineage(&all[j], None);
+            if time_of(&all[j]) <= time_of(&all[b]) && !lj.pr && lj.branch == l.branch {
+                lineage_mask[j] = true;
             }
-            _ => false,
         }
-    };
+    }
+    let in_lineage = |j: usize| lineage_mask[j];
     let mut c = Comparison {
         compared: true,
         baseline: base.map(|b| all[b].id.clone()),

@@ -89,6 +89,10 @@ pub fn rank(all: &[Run], h: &TestbedHistory, window: Window) -> Rankings {
                 (&mut groups, key.testgroup.clone()),
                 (&mut boards, key.variant.clone()),
             ] {
+                // Runs outside Octoprobe have no board: no row with an empty name.
+                if k.is_empty() {
+                    continue;
+                }
                 let e = tally.entry(k).or_default();
                 e.1.insert(s.run);
                 if failing {
@@ -101,12 +105,13 @@ pub fn rank(all: &[Run], h: &TestbedHistory, window: Window) -> Rankings {
     for &i in &in_window {
         for g in &all[i].groups {
             if let GroupState::Errored(_) = g.state {
-                let board = if g.board_variant.is_empty() {
-                    g.tentacle_variant_role.clone()
-                } else {
-                    g.board_variant.clone()
-                };
-                for (tally, k) in [(&mut groups, g.testgroup.clone()), (&mut boards, board)] {
+                for (tally, k) in [
+                    (&mut groups, g.testgroup.clone()),
+                    (&mut boards, g.board_variant.clone()),
+                ] {
+                    if k.is_empty() {
+                        continue;
+                    }
                     let e = tally.entry(k).or_default();
                     e.0.insert(i);
                     e.1.insert(i);

@@ -775,10 +775,11 @@ pub fn test_page(
             .iter()
             .map(|&i| {
                 let r = &idx.runs[i];
-                let when = r
+                // The date is enough in a tooltip; the run page has the rest.
+                let when: String = r
                     .time_start
                     .as_ref()
-                    .map(|t| t.display())
+                    .map(|t| t.display().chars().take(16).collect())
                     .unwrap_or_default();
                 match by_run.get(&i) {
                     Some(s) => {

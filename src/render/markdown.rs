@@ -449,6 +449,7 @@ fn comparison(out: &mut String, cmp: &Comparison, base: &LinkBase, limit: usize)
             cmp.perf_regressions.len()
         );
         out.push_str("| Test | Tentacle | Baseline | Now | Change |\n| - | - | -: | -: | -: |\n");
+        let more = cmp.perf_regressions.len().saturating_sub(limit);
         for p in cmp.perf_regressions.iter().take(limit) {
             let _ = writeln!(
                 out,
@@ -459,6 +460,13 @@ fn comparison(out: &mut String, cmp: &Comparison, base: &LinkBase, limit: usize)
                 p.value,
                 p.change_pct,
                 p.stddev_pct
+            );
+        }
+        if more > 0 {
+            let _ = writeln!(
+                out,
+                "\n+{more} more: see [the run page]({}).",
+                url(&base.to("index.html"))
             );
         }
         out.push('\n');

@@ -307,3 +307,59 @@ fn a_missing_root_is_an_error() {
     assert!(stderr(&out).contains("no/such/folder: no such file or directory"));
     assert!(!Path::new("/tmp/testpress-never").exists());
 }
+
+/// A rebuild keeps the files whose bytes did not change (and their modification times), so
+/// rsync and git see only real changes; changed files are new.
+#[test]
+fn unchanged_files_keep_their_modification_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    let copy = |from: &str| {
+        let src = octoprobe(from);
+        let dst = runs.join(src.file_name().unwrap());
+        for e in walkdir::WalkDir::new(&src)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
+            let to = dst.join(e.path().strip_prefix(&src).unwrap());
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(e.path(), to).unwrap();
+        }
+    };
+    copy("synthetic/ch_hans_1_20260831-101500");
+    let site = tmp.path().join("site");
+    let build = || {
+        let out = testpress([
+            "build",
+            runs.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+            "--timings",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        out
+    };
+    let out = build();
+    assert!(stderr(&out).contains("timings: walk "), "{}", stderr(&out));
+    let old_run_page = site.join(
+        "ch_hans_1/ch_hans_1_20260831-101500/RUN-PERFBENCH@0c30-ESP32_C3_DEVKIT,a/index.html",
+    );
+    let testbed_page = site.join("ch_hans_1/index.html");
+    let past = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    for p in [&old_run_page, &testbed_page] {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
+    }
+    // A second run arrives: the testbed page changes, the old group page does not.
+    copy("synthetic/ch_hans_1_20260901-101500");
+    build();
+    let mtime = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    assert_eq!(mtime(&old_run_page), past, "unchanged file kept");
+    assert_ne!(mtime(&testbed_page), past, "changed file rewritten");
+    assert!(read(&testbed_page).contains("ch_hans_1_20260901-101500"));
+}
