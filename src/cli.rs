@@ -316,6 +316,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         theme: args.theme.clone(),
         site_url: args.common.site_url.clone(),
         window_text: args.common.history.window_text(),
+        previous: Some(args.output.clone()),
     };
     render::write_site(&index, staged.path(), &opts, &|| pb.inc(1))
         .context("the site was not written; the previous one is unchanged")?;

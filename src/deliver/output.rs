@@ -85,14 +85,11 @@ impl Staged {
     }
 
     /// Swaps the finished folder into place. The old site is moved aside first and
-    /// restored if the swap fails. Files whose bytes did not change are the old files, with
-    /// their old modification times, so rsync and git see only real changes.
+    /// restored if the swap fails. (Files whose bytes did not change were hard-linked from
+    /// the old site while writing, so they keep their modification times.)
     pub fn commit(self) -> Result<(), OutputError> {
         let tmp = self.tmp.keep();
         let target = &self.target;
-        if target.is_dir() {
-            keep_unchanged(target, &tmp);
-        }
         let parent = target.parent().unwrap_or(Path::new("."));
         let old = if target.exists() {
             let aside = tempfile::Builder::new()
@@ -118,28 +115,6 @@ impl Staged {
         }
         Ok(())
     }
-}
-
-/// Moves every file of `old` whose bytes equal its counterpart in `new` over that
-/// counterpart. Best effort: a file that cannot be compared is simply the new one.
-fn keep_unchanged(old: &Path, new: &Path) {
-    use rayon::prelude::*;
-    let files: Vec<PathBuf> = walkdir::WalkDir::new(new)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| e.path().strip_prefix(new).ok().map(Path::to_path_buf))
-        .collect();
-    files.par_iter().for_each(|rel| {
-        let (o, n) = (old.join(rel), new.join(rel));
-        let same_size = match (fs::symlink_metadata(&o), fs::metadata(&n)) {
-            (Ok(a), Ok(b)) => a.is_file() && a.len() == b.len(),
-            _ => false,
-        };
-        if same_size && fs::read(&o).ok() == fs::read(&n).ok() {
-            let _ = fs::rename(&o, &n);
-        }
-    });
 }
 
 /// Writes one file atomically: a temporary file beside it, then a rename.

@@ -207,6 +207,75 @@ pub struct TestbedHistory {
     pub pages: BTreeMap<(String, String), String>,
 }
 
+/// One run's samples, a sample per key (attempts of a group merged in testid order), and
+/// its perf points.
+/// What one run adds to a testbed's history.
+type RunSamples = (Vec<(TestKey, Sample)>, Vec<(TestKey, PerfPoint)>);
+
+fn run_samples(run: &Run, i: usize) -> RunSamples {
+    let mut groups: Vec<&crate::model::GroupAttempt> = run.groups.iter().collect();
+    groups.sort_by(|a, b| a.testid.cmp(&b.testid));
+    let mut this_run: HashMap<TestKey, Sample> = HashMap::new();
+    let mut perf = Vec::new();
+    for g in groups {
+        let (variant, role) = key_variant(g);
+        let params: String = g
+            .params
+            .iter()
+            .filter(|(k, _)| k == "N" || k == "M")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for t in &g.results {
+            let key = TestKey {
+                testgroup: g.testgroup.clone(),
+                test: t.name.clone(),
+                variant: variant.clone(),
+                role: role.clone(),
+            };
+            if let Some(m) = t
+                .extra
+                .as_ref()
+                .and_then(|x| x.metrics.iter().find(|m| m.name == "runtime"))
+            {
+                let sd = t
+                    .extra
+                    .as_ref()
+                    .and_then(|x| x.metrics.iter().find(|m| m.name == "runtime stddev"))
+                    .map(|m| m.value)
+                    .unwrap_or(0.0);
+                perf.push((
+                    key.clone(),
+                    PerfPoint {
+                        run: i,
+                        value: m.value,
+                        stddev_pct: sd,
+                        params: params.clone(),
+                    },
+                ));
+            }
+            let s = this_run.entry(key).or_insert_with(|| Sample {
+                run: i,
+                outcomes: Vec::new(),
+                text: String::new(),
+                tentacle: g.tentacle_variant_role.clone(),
+            });
+            if let Some(x) = &t.extra {
+                s.outcomes
+                    .extend(x.attempts.iter().map(|a| a.outcome.clone()));
+            }
+            s.outcomes.push(t.outcome.clone());
+            if s.text.is_empty() && (t.outcome.is_failure() || t.outcome == Outcome::XFailed) {
+                s.text = t.text.clone();
+            }
+        }
+    }
+    // A perf point per key and run: the first attempt's.
+    perf.sort_by(|a, b| a.0.cmp(&b.0));
+    perf.dedup_by(|a, b| a.0 == b.0);
+    (this_run.into_iter().collect(), perf)
+}
+
 fn key_variant(g: &crate::model::GroupAttempt) -> (String, String) {
     let (_, role) = split_role(&g.tentacle_variant_role);
     let variant = if g.board_variant.is_empty() {
@@ -221,66 +290,20 @@ fn key_variant(g: &crate::model::GroupAttempt) -> (String, String) {
 impl TestbedHistory {
     /// `runs` are indexes into `all`, oldest first.
     pub fn build(all: &[Run], runs: Vec<usize>) -> TestbedHistory {
-        let mut tests: BTreeMap<TestKey, Vec<Sample>> = BTreeMap::new();
+        use rayon::prelude::*;
+        // Each run on its own (in parallel), then merged in run order.
+        let per_run: Vec<RunSamples> = runs.par_iter().map(|&i| run_samples(&all[i], i)).collect();
+        let mut tests: HashMap<TestKey, Vec<Sample>> = HashMap::new();
         let mut perf: BTreeMap<TestKey, Vec<PerfPoint>> = BTreeMap::new();
-        for &i in &runs {
-            let run = &all[i];
-            // Attempts of one group on one tentacle come in testid order.
-            let mut groups: Vec<&crate::model::GroupAttempt> = run.groups.iter().collect();
-            groups.sort_by(|a, b| a.testid.cmp(&b.testid));
-            let mut this_run: HashMap<TestKey, Sample> = HashMap::new();
-            for g in groups {
-                let (variant, role) = key_variant(g);
-                let params: String = g
-                    .params
-                    .iter()
-                    .filter(|(k, _)| k == "N" || k == "M")
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                for t in &g.results {
-                    let key = TestKey {
-                        testgroup: g.testgroup.clone(),
-                        test: t.name.clone(),
-                        variant: variant.clone(),
-                        role: role.clone(),
-                    };
-                    let s = this_run.entry(key.clone()).or_insert_with(|| Sample {
-                        run: i,
-                        outcomes: Vec::new(),
-                        text: String::new(),
-                        tentacle: g.tentacle_variant_role.clone(),
-                    });
-                    if let Some(x) = &t.extra {
-                        s.outcomes
-                            .extend(x.attempts.iter().map(|a| a.outcome.clone()));
-                        if let Some(m) = x.metrics.iter().find(|m| m.name == "runtime") {
-                            let sd = x
-                                .metrics
-                                .iter()
-                                .find(|m| m.name == "runtime stddev")
-                                .map(|m| m.value)
-                                .unwrap_or(0.0);
-                            perf.entry(key.clone()).or_default().push(PerfPoint {
-                                run: i,
-                                value: m.value,
-                                stddev_pct: sd,
-                                params: params.clone(),
-                            });
-                        }
-                    }
-                    s.outcomes.push(t.outcome.clone());
-                    if s.text.is_empty()
-                        && (t.outcome.is_failure() || t.outcome == Outcome::XFailed)
-                    {
-                        s.text = t.text.clone();
-                    }
-                }
-            }
-            for (k, s) in this_run {
+        for (samples, points) in per_run {
+            for (k, s) in samples {
                 tests.entry(k).or_default().push(s);
             }
+            for (k, p) in points {
+                perf.entry(k).or_default().push(p);
+            }
         }
+        let tests: BTreeMap<TestKey, Vec<Sample>> = tests.into_iter().collect();
         // Runs were visited oldest first, so every list is in run order already.
         let mut pages = BTreeMap::new();
         let mut taken = std::collections::HashSet::new();
@@ -401,16 +424,24 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
         baseline_index: base,
         ..Comparison::default()
     };
+    // Samples are in the testbed's run order: found by binary search, not by scanning.
+    let mut order = vec![usize::MAX; all.len()];
+    for (k, &j) in h.runs.iter().enumerate() {
+        order[j] = k;
+    }
+    let find = |samples: &[Sample], j: usize| {
+        samples
+            .binary_search_by_key(&order[j], |s| order[s.run])
+            .ok()
+    };
     for (key, samples) in &h.tests {
-        let Some(pos) = samples.iter().position(|s| s.run == run) else {
+        let Some(pos) = find(samples, run) else {
             continue;
         };
         let cur = &samples[pos];
-        let line: Vec<&Sample> = samples[..=pos]
-            .iter()
-            .filter(|s| in_lineage(s.run))
-            .collect();
-        let base_sample = base.and_then(|b| samples.iter().find(|s| s.run == b));
+        // The lineage, newest first, walked lazily: most walks stop after a few samples.
+        let line = || samples[..=pos].iter().rev().filter(|s| in_lineage(s.run));
+        let base_sample = base.and_then(|b| find(samples, b).map(|p| &samples[p]));
         let finding = |reason: Option<String>, since: Option<Since>| Finding {
             testgroup: key.testgroup.clone(),
             test: key.test.clone(),
@@ -431,12 +462,12 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
                 ));
             }
             State::Fail => {
-                if let Some(reason) = flip_rate(&line, &opts.flaky) {
+                if let Some(reason) = flip_rate(line(), &opts.flaky) {
                     c.flaky.push(finding(Some(reason), None));
                 } else if base_sample.is_some_and(Sample::failing) {
                     // The streak: back from this run through the lineage while it failed.
                     let mut first = cur;
-                    for s in line.iter().rev().skip(1) {
+                    for s in line().skip(1) {
                         if s.failing() {
                             first = s;
                         } else if s.verdict().is_some() {
@@ -469,7 +500,7 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
                 // not flip back and forth anyway.
                 if base_sample.is_some_and(|s| s.state() == State::Fail)
                     && cur.state() == State::Pass
-                    && flip_rate(&line, &opts.flaky).is_none()
+                    && flip_rate(line(), &opts.flaky).is_none()
                 {
                     c.fixed.push(finding(None, None));
                 }
@@ -521,10 +552,16 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
 }
 
 /// Flips between pass and fail over the last window of samples; `None` when not flaky.
-pub fn flip_rate(line: &[&Sample], rule: &FlakyRule) -> Option<String> {
-    let verdicts: Vec<bool> = line.iter().filter_map(|s| s.verdict()).collect();
-    let start = verdicts.len().saturating_sub(rule.window);
-    let recent = &verdicts[start..];
+/// `newest_first` walks a test's lineage back from the run being judged.
+pub fn flip_rate<'a>(
+    newest_first: impl Iterator<Item = &'a Sample>,
+    rule: &FlakyRule,
+) -> Option<String> {
+    let mut recent: Vec<bool> = newest_first
+        .filter_map(Sample::verdict)
+        .take(rule.window)
+        .collect();
+    recent.reverse();
     if recent.len() < rule.min_samples.max(2) {
         return None;
     }

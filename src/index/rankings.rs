@@ -79,21 +79,28 @@ pub fn rank(all: &[Run], h: &TestbedHistory, window: Window) -> Rankings {
     let (mut tests, mut groups, mut boards, mut prs): (Tally, Tally, Tally, Tally) =
         Default::default();
     let mut test_pages = BTreeMap::new();
+    let all_in = window.since.is_none() && window.until.is_none();
     for (key, samples) in &h.tests {
         let name = format!("{} {}", key.testgroup, key.test);
         test_pages.insert(name.clone(), h.page(&key.testgroup, &key.test));
-        for s in samples.iter().filter(|s| in_window.contains(&s.run)) {
+        // One entry per key and tally (not per sample): runs are added to it below.
+        let mut entries = Vec::with_capacity(3);
+        for (tally, k) in [
+            (&mut tests, name),
+            (&mut groups, key.testgroup.clone()),
+            (&mut boards, key.variant.clone()),
+        ] {
+            // Runs outside Octoprobe have no board: no row with an empty name.
+            if !k.is_empty() {
+                entries.push(tally.entry(k).or_default());
+            }
+        }
+        for s in samples
+            .iter()
+            .filter(|s| all_in || in_window.contains(&s.run))
+        {
             let failing = s.failing();
-            for (tally, k) in [
-                (&mut tests, name.clone()),
-                (&mut groups, key.testgroup.clone()),
-                (&mut boards, key.variant.clone()),
-            ] {
-                // Runs outside Octoprobe have no board: no row with an empty name.
-                if k.is_empty() {
-                    continue;
-                }
-                let e = tally.entry(k).or_default();
+            for e in entries.iter_mut() {
                 e.1.insert(s.run);
                 if failing {
                     e.0.insert(s.run);

@@ -41,6 +41,8 @@ pub struct SiteOptions {
     pub site_url: Option<String>,
     /// The rankings' window in words, e.g. "since 2026-10-01".
     pub window_text: String,
+    /// The site being replaced: files that come out the same are linked from it.
+    pub previous: Option<PathBuf>,
 }
 
 /// Names the site writes itself; input files with these names are not copied over them.
@@ -53,17 +55,37 @@ const GENERATED: &[&str] = &[
     "pr_report.md",
 ];
 
-fn write(path: &Path, data: impl AsRef<[u8]>) -> Result<(), RenderError> {
-    fs::write(path, data).map_err(io(path))
+/// Writes into the staging folder. Where the site being replaced already holds the same
+/// bytes at the same place, that file is hard-linked instead: it keeps its modification
+/// time, so rsync and git see only real changes, and nothing is read back later.
+struct Out<'a> {
+    root: &'a Path,
+    previous: Option<&'a Path>,
+}
+
+impl Out<'_> {
+    fn write(&self, path: &Path, data: impl AsRef<[u8]>) -> Result<(), RenderError> {
+        let data = data.as_ref();
+        if let (Some(prev), Ok(rel)) = (self.previous, path.strip_prefix(self.root)) {
+            let old = prev.join(rel);
+            let same = fs::symlink_metadata(&old)
+                .is_ok_and(|m| m.is_file() && m.len() == data.len() as u64)
+                && fs::read(&old).is_ok_and(|b| b == data);
+            if same && fs::hard_link(&old, path).is_ok() {
+                return Ok(());
+            }
+        }
+        fs::write(path, data).map_err(io(path))
+    }
 }
 
 /// Copies an input file into the site, redacted.
-fn copy_redacted(from: &Path, to: &Path, r: &Redactor) -> Result<(), RenderError> {
+fn copy_redacted(o: &Out, from: &Path, to: &Path, r: &Redactor) -> Result<(), RenderError> {
     let data = fs::read(from).map_err(io(from))?;
     if let Some(parent) = to.parent() {
         fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    write(to, r.bytes(&data))
+    o.write(to, r.bytes(&data))
 }
 
 /// The markdown reports' file names: Octoprobe's for Octoprobe runs, plain ones otherwise.
@@ -102,10 +124,14 @@ pub fn write_site(
     tick: &(dyn Fn() + Sync),
 ) -> Result<(), RenderError> {
     let env = html::environment(opts.theme.as_deref())?;
+    let o = &Out {
+        root: out,
+        previous: opts.previous.as_deref().filter(|p| p.is_dir()),
+    };
     let static_dir = out.join("static");
     fs::create_dir_all(&static_dir).map_err(io(&static_dir))?;
     for (name, text) in html::DEFAULT_STATIC {
-        write(&static_dir.join(name), text)?;
+        o.write(&static_dir.join(name), text)?;
     }
     if let Some(theme_static) = opts.theme.as_ref().map(|t| t.join("static")) {
         if theme_static.is_dir() {
@@ -128,15 +154,15 @@ pub fn write_site(
             }
         }
     }
-    write(&out.join("index.html"), html::index_page(&env, idx)?)?;
-    write(
+    o.write(&out.join("index.html"), html::index_page(&env, idx)?)?;
+    o.write(
         &out.join(".testpress-site"),
         "This folder was written by testpress and is replaced by each build.\n",
     )?;
     for (t, bed) in idx.testbeds.iter().enumerate() {
         let dir = out.join(&bed.slug);
         fs::create_dir_all(&dir).map_err(io(&dir))?;
-        write(
+        o.write(
             &dir.join("index.html"),
             html::testbed_page(&env, idx, t, &opts.window_text)?,
         )?;
@@ -146,7 +172,7 @@ pub fn write_site(
             .pages
             .par_iter()
             .try_for_each(|((testgroup, test), page)| {
-                write(
+                o.write(
                     &dir.join(page),
                     html::test_page(&env, idx, t, testgroup, test)?,
                 )
@@ -159,13 +185,14 @@ pub fn write_site(
         .flat_map(|(t, b)| b.runs.iter().map(move |&i| (i, t)))
         .collect();
     jobs.par_iter().try_for_each(|&(i, t)| {
-        let r = write_run(&env, idx, i, t, out, opts);
+        let r = write_run(o, &env, idx, i, t, out, opts);
         tick();
         r
     })
 }
 
 fn write_run(
+    o: &Out,
     env: &minijinja::Environment,
     idx: &Index,
     i: usize,
@@ -184,24 +211,24 @@ fn write_run(
         .filter(|f| !GENERATED.contains(&f.as_str()))
     {
         debug_assert!(paths::is_safe_relative(f));
-        copy_redacted(&run.path.join(f), &dir.join(f), &redactor)?;
+        copy_redacted(o, &run.path.join(f), &dir.join(f), &redactor)?;
     }
     run.groups.par_iter().try_for_each(|g| {
         let gdir = dir.join(&g.slug);
         fs::create_dir_all(&gdir).map_err(io(&gdir))?;
         let src = run.path.join(&g.dir_name);
         for f in g.files.iter().filter(|f| f.as_str() != "index.html") {
-            copy_redacted(&src.join(f), &gdir.join(f), &redactor)?;
+            copy_redacted(o, &src.join(f), &gdir.join(f), &redactor)?;
         }
         for (name, text) in html::long_outputs(g) {
-            write(&gdir.join(name), text)?;
+            o.write(&gdir.join(name), text)?;
         }
-        write(
+        o.write(
             &gdir.join("index.html"),
             html::group_page(env, run, g, &idx.histories[t])?,
         )
     })?;
-    write(
+    o.write(
         &dir.join("index.html"),
         html::run_page(env, idx, i, &run.testbed)?,
     )?;
@@ -218,7 +245,7 @@ fn write_run(
         opts.site_url.as_deref(),
         &site_path,
     ) {
-        write(&dir.join(name), text)?;
+        o.write(&dir.join(name), text)?;
     }
     Ok(())
 }
