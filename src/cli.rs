@@ -416,6 +416,7 @@ fn summary_with_history(args: &SummaryArgs, id: &str) -> Result<ExitCode> {
         .common
         .history
         .trips(&index.summaries[i], &index.comparisons[i])
+        && !(args.common.strict && problems > 0)
     {
         return Ok(ExitCode::from(EXIT_GATE));
     }
@@ -443,6 +444,9 @@ fn summary_cmd(args: SummaryArgs) -> Result<ExitCode> {
         bail!("summary takes one run (or several folders with --run ID)");
     }
     let path = args.paths[0].clone();
+    if !path.exists() {
+        bail!("{}: no such file or directory", path.display());
+    }
     let forced = args.common.input_format;
     let xfail = load_xfail(args.common.xfail.as_deref())?;
     let mut run = if path.is_file() {
@@ -482,6 +486,13 @@ fn summary_cmd(args: SummaryArgs) -> Result<ExitCode> {
 }
 
 fn record(args: RecordArgs) -> Result<ExitCode> {
+    // Nothing is created unless every file to record is there.
+    if let Some(missing) = args.files.iter().find(|f| !f.exists()) {
+        bail!(
+            "{}: no such file or directory; nothing was recorded",
+            missing.display()
+        );
+    }
     let copied = crate::ingest::result_dir::copy_into(&args.dir, &args.files)
         .with_context(|| format!("cannot copy the results into {}", args.dir.display()))?;
     let mut meta = crate::ingest::result_dir::run_json_from_env(&|k| std::env::var(k).ok());

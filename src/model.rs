@@ -338,6 +338,19 @@ impl Run {
             })
     }
 
+    /// The problems as the site shows them: paths from the run's own folder on, so that the
+    /// site does not depend on how the inputs were named on the command line.
+    pub fn problems_for_site(&self) -> Vec<String> {
+        let base = self.path.parent().map(|p| format!("{}/", p.display()));
+        self.problems
+            .iter()
+            .map(|p| match &base {
+                Some(b) if b != "/" && p.starts_with(b.as_str()) => p[b.len()..].to_string(),
+                _ => p.clone(),
+            })
+            .collect()
+    }
+
     /// Duration in seconds when both ends parsed.
     pub fn duration_s(&self) -> Option<i64> {
         crate::ingest::time::duration_s(self.time_start.as_ref()?, self.time_end.as_ref()?)

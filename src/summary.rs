@@ -473,7 +473,7 @@ pub fn to_json(run: &Run, s: &Summary, cmp: &Comparison) -> Value {
             "ref_tests": git_json(&run.ref_tests),
             "ref_firmware": git_json(&run.ref_firmware),
             "xfail": run.xfail,
-            "problems": run.problems,
+            "problems": run.problems_for_site(),
         },
         "testgroups": testgroups,
         "total": Value::Object(s.total.to_json()),

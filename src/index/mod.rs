@@ -56,7 +56,8 @@ impl Index {
                     r.path.clone(),
                 )
             });
-            let mut run_slugs = HashSet::new();
+            // `tests/` holds the testbed's history pages.
+            let mut run_slugs = HashSet::from(["tests".to_string()]);
             for &i in &idx {
                 let s = paths::unique_slug(&runs[i].id, &mut run_slugs);
                 runs[i].slug = s;

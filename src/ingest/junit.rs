@@ -139,10 +139,17 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
         message: format!("invalid XML: {e}"),
     };
     let mut starts = 0usize;
+    let mut broken = false;
     loop {
-        let ev = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| err(&reader, e))?;
+        let ev = match reader.read_event_into(&mut buf) {
+            Ok(ev) => ev,
+            // Broken XML after some tests (a killed writer cuts mid-tag): keep those tests.
+            Err(_) if !suites.is_empty() || case.is_some() || !out.groups.is_empty() => {
+                broken = true;
+                break;
+            }
+            Err(e) => return Err(err(&reader, e)),
+        };
         let empty = matches!(ev, Event::Empty(_));
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -386,8 +393,8 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
             message: "no XML elements (empty file?)".into(),
         });
     }
-    if !suites.is_empty() || case.is_some() {
-        // A truncated file: keep what was read, and say so.
+    if broken || !suites.is_empty() || case.is_some() {
+        // A truncated or broken file: keep what was read, and say so.
         let line = line_of(path, reader.buffer_position());
         if let Some(c) = case.take() {
             push_case(&mut suites, &mut out, c, label);
@@ -622,6 +629,15 @@ mod tests {
             Err(IngestError::Truncated { line, partial, .. }) => {
                 assert_eq!(line, 4);
                 assert_eq!(partial.groups[0].results.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Cut inside a tag, as a killed writer leaves it: the tests before still count.
+        std::fs::write(&p, "<testsuites>\n<testsuite name=\"s\">\n<testcase name=\"a\"><failure>x</failure></testcase>\n<testcase name=\"c\" cl").unwrap();
+        match read(&p, "cut.xml") {
+            Err(IngestError::Truncated { partial, .. }) => {
+                assert_eq!(partial.groups[0].results.len(), 1);
+                assert_eq!(partial.groups[0].results[0].outcome, Outcome::Failed);
             }
             other => panic!("{other:?}"),
         }

@@ -181,7 +181,7 @@ fn run_row(run: &Run, s: &Summary, href: String) -> RunRow {
             .unwrap_or_else(|| "unknown".into()),
         duration: run.duration_s().map(format_duration).unwrap_or_default(),
         trigger: run.trigger.clone(),
-        pr: run.pr_url(),
+        pr: run.pr_url().as_deref().and_then(web_url),
         counts: s.total,
         error: run.error.clone(),
         problems: run.problems.len(),
@@ -458,7 +458,7 @@ pub fn run_page(
             ref_firmware => git_view(&run.ref_firmware),
             ref_tests => git_view(&run.ref_tests),
             xfail => run.xfail,
-            problems => run.problems,
+            problems => run.problems_for_site(),
             notes => run.notes,
             ci_url => run.ci.ci_url.as_deref().and_then(web_url),
             job => run.ci.job,
@@ -472,6 +472,35 @@ pub fn run_page(
         skipped => pick(&s.skipped),
         paths => paths,
         files => files,
+        figures => {
+            // Per-test figures (perfbench, multitest metrics), as the producers printed them.
+            #[derive(Serialize)]
+            struct Figure<'a> {
+                testgroup: &'a str,
+                tentacle: &'a str,
+                test: &'a str,
+                href: String,
+                params: String,
+                metrics: &'a [crate::model::Metric],
+            }
+            let mut v: Vec<Figure> = Vec::new();
+            for g in &run.groups {
+                let params = g.params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+                for t in &g.results {
+                    if let Some(x) = t.extra.as_ref().filter(|x| !x.metrics.is_empty()) {
+                        v.push(Figure {
+                            testgroup: &g.testgroup,
+                            tentacle: &g.tentacle_variant_role,
+                            test: &t.name,
+                            href: format!("{}/index.html", url_path(&g.slug)),
+                            params: params.clone(),
+                            metrics: &x.metrics,
+                        });
+                    }
+                }
+            }
+            v
+        },
         reports => context! {
             summary => super::report_names(run).0,
             pr => super::report_names(run).1,
@@ -556,12 +585,45 @@ fn size(n: usize) -> String {
     }
 }
 
+/// Outcomes per group page: longer groups are split, so that no page grows past a few MB.
+pub const PAGE_ROWS: usize = 1000;
+
+/// The file of part `k` (0-based) of a group's pages.
+pub fn group_part_file(k: usize) -> String {
+    if k == 0 {
+        "index.html".to_string()
+    } else {
+        format!("part-{}.html", k + 1)
+    }
+}
+
+/// How many pages a group takes.
+pub fn group_parts(g: &GroupAttempt) -> usize {
+    g.results.len().div_ceil(PAGE_ROWS).max(1)
+}
+
+/// Part `part` of a group's page. When a group takes several pages, its failing tests come
+/// first (in runner order), so that page 1 shows what broke.
 pub fn group_page(
     env: &Environment,
     run: &Run,
     g: &GroupAttempt,
     history: &crate::index::history::TestbedHistory,
+    part: usize,
 ) -> Result<String, ThemeError> {
+    let parts = group_parts(g);
+    let mut order: Vec<usize> = (0..g.results.len()).collect();
+    if parts > 1 {
+        order.sort_by_key(|&i| {
+            let t = &g.results[i];
+            !(t.outcome.is_failure() || t.outcome == crate::model::Outcome::XFailed || t.is_flaky())
+        });
+    }
+    let shown: Vec<usize> = order
+        .into_iter()
+        .skip(part * PAGE_ROWS)
+        .take(PAGE_ROWS)
+        .collect();
     #[derive(Serialize)]
     struct AttemptView<'a> {
         outcome: &'a str,
@@ -595,10 +657,9 @@ pub fn group_page(
         history: String,
     }
     let files: HashSet<&str> = g.files.iter().map(String::as_str).collect();
-    let rows: Vec<OutcomeRow> = g
-        .results
+    let rows: Vec<OutcomeRow> = shown
         .iter()
-        .enumerate()
+        .map(|&i| (i, &g.results[i]))
         .map(|(i, t)| {
             let base = t.name.replace('/', "_");
             let related = [format!("{base}.exp"), format!("{base}.out")]
@@ -667,6 +728,7 @@ pub fn group_page(
         }
     }
     let has_durations = rows.iter().any(|r| r.duration.is_some());
+    let rows_len = rows.len();
     let group_files: Vec<(String, String)> =
         g.files.iter().map(|f| (f.clone(), url_path(f))).collect();
     let row = attempt_row(g);
@@ -711,6 +773,14 @@ pub fn group_page(
         counts => counts,
         classes => classes,
         has_durations => has_durations,
+        pager => (parts > 1).then(|| context! {
+            part => part + 1,
+            parts => parts,
+            first => part * PAGE_ROWS + 1,
+            last => (part * PAGE_ROWS + rows_len).min(g.results.len()),
+            total => g.results.len(),
+            links => (0..parts).map(|k| (k + 1, group_part_file(k))).collect::<Vec<_>>(),
+        }),
         outcomes => rows,
         files => group_files,
     };

@@ -255,13 +255,30 @@ fn summary_table(out: &mut String, run: &Run, s: &Summary, full: bool) {
         cells.push(bold(c.failed, anchor));
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     };
-    for g in &s.testgroups {
+    // The short report keeps its table short: with many groups, the failing ones only.
+    let limit = if full { usize::MAX } else { 40 };
+    let failing = |g: &&crate::summary::GroupSummary| {
+        g.counts.failed + g.counts.errored + g.counts.groups_errored > 0
+    };
+    let shown: Vec<&crate::summary::GroupSummary> = if s.testgroups.len() > limit {
+        s.testgroups.iter().filter(failing).take(limit).collect()
+    } else {
+        s.testgroups.iter().collect()
+    };
+    for g in &shown {
         let anchor = crate::paths::slug(&g.testgroup);
         let has_matrix = s.matrices.iter().any(|m| m.testgroup == g.testgroup);
         row(
             group_link(&g.testgroup, run),
             &g.counts,
             has_matrix.then_some(anchor.as_str()),
+        );
+    }
+    if shown.len() < s.testgroups.len() {
+        row(
+            format!("+{} more test groups", s.testgroups.len() - shown.len()),
+            &Counts::default(),
+            None,
         );
     }
     row("Total".into(), &s.total, None);
@@ -560,7 +577,7 @@ pub fn pr_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase) -> S
     }
     summary_table(&mut out, run, s, false);
     if s.matrices.is_empty() {
-        return out;
+        return fit(out, base);
     }
     out.push_str("\n<details open><summary>Failures</summary>\n\n");
     let closing = "\n</details>\n";
@@ -591,5 +608,23 @@ pub fn pr_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase) -> S
         );
     }
     out.push_str(closing);
-    out
+    fit(out, base)
+}
+
+/// The last guard of the comment limit: whatever made the report long, cut it at a line
+/// boundary and say where the rest is.
+fn fit(out: String, base: &LinkBase) -> String {
+    if out.len() <= PR_REPORT_LIMIT {
+        return out;
+    }
+    let note = format!(
+        "\n\n(cut at {PR_REPORT_LIMIT} bytes: see [the run page]({}))\n",
+        url(&base.to("index.html"))
+    );
+    let mut end = PR_REPORT_LIMIT - note.len();
+    while !out.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = out[..end].rfind('\n').unwrap_or(end);
+    format!("{}{note}", &out[..end])
 }

@@ -223,10 +223,13 @@ fn write_run(
         for (name, text) in html::long_outputs(g) {
             o.write(&gdir.join(name), text)?;
         }
-        o.write(
-            &gdir.join("index.html"),
-            html::group_page(env, run, g, &idx.histories[t])?,
-        )
+        for k in 0..html::group_parts(g) {
+            o.write(
+                &gdir.join(html::group_part_file(k)),
+                html::group_page(env, run, g, &idx.histories[t], k)?,
+            )?;
+        }
+        Ok::<(), RenderError>(())
     })?;
     o.write(
         &dir.join("index.html"),

@@ -223,6 +223,11 @@ fn micropython_files_alone_with_perf_figures() {
     let page = read(&site.join("rpi_pico/run-perfbench-001/run-perfbench.py/index.html"));
     assert!(page.contains("<code>N=100</code>"), "run parameters shown");
     assert!(page.contains("36270.75"), "bm_chaos runtime shown");
+    let run_page = read(&site.join("rpi_pico/run-perfbench-001/index.html"));
+    assert!(
+        run_page.contains("Performance figures") && run_page.contains("36270.75"),
+        "and on the run page"
+    );
     // The Octoprobe run's perfbench group carries the same figures, from its testresults.txt.
     let (_t, site, _) = build(&[&octoprobe("synthetic/ch_hans_1_20260901-101500")], &[]);
     let g = read(&site.join("ch_hans_1/ch_hans_1_20260901-101500/RUN-MULTITESTS_MULTINET@0c30-ESP32_C3_DEVKIT-instance0,a/index.html"));
@@ -339,6 +344,16 @@ fn record_turns_a_ci_job_into_a_run() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let meta: Value = serde_json::from_str(&read(&dir.join("run.json"))).unwrap();
+    // A missing file records nothing.
+    let nothing = tmp.path().join("nothing");
+    let out = testpress(["record", nothing.to_str().unwrap(), "no-such.xml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no-such.xml: no such file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!nothing.exists());
     assert_eq!(meta["testbed"], "ci");
     assert_eq!(meta["id"], "4242-2");
     assert_eq!(meta["pr"], "77");

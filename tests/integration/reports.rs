@@ -329,3 +329,36 @@ fn summary_writes_a_file_and_rejects_non_runs() {
     let out = testpress(["summary", run.to_str().unwrap(), "--format", "html"]);
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
 }
+
+/// A JUnit run of thousands of suites: the PR report's table lists the failing groups only
+/// and the report stays under the comment limit.
+#[test]
+fn pr_report_of_many_suites_stays_under_the_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut xml = String::from("<testsuites>");
+    for s in 0..3000 {
+        xml.push_str(&format!(
+            "<testsuite name=\"suite_with_a_long_name_{s:05}\">"
+        ));
+        for t in 0..5 {
+            if (s + t) % 97 == 0 {
+                xml.push_str(&format!(
+                    "<testcase name=\"t{t}\"><failure message=\"boom\">trace</failure></testcase>"
+                ));
+            } else {
+                xml.push_str(&format!("<testcase name=\"t{t}\"/>"));
+            }
+        }
+        xml.push_str("</testsuite>");
+    }
+    xml.push_str("</testsuites>");
+    std::fs::write(tmp.path().join("junit.xml"), xml).unwrap();
+    let out = testpress(["summary", tmp.path().to_str().unwrap(), "--format", "pr"]);
+    assert!(out.status.success());
+    let pr = stdout(&out);
+    assert!(pr.len() < 65_000, "{} bytes", pr.len());
+    assert!(
+        pr.contains("more test groups"),
+        "the table says how many groups it left out"
+    );
+}
