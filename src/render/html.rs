@@ -88,7 +88,14 @@ pub fn environment(theme: Option<&Path>) -> Result<Environment<'static>, ThemeEr
         // minijinja also escapes `/`; links and paths read better without that.
         match value.as_str() {
             Some(s) if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => {
-                Ok(out.write_str(&escape_html(s))?)
+                // Most strings need no escaping: no copy for them.
+                if s.bytes()
+                    .any(|b| matches!(b, b'<' | b'>' | b'&' | b'"' | b'\''))
+                {
+                    Ok(out.write_str(&escape_html(s))?)
+                } else {
+                    Ok(out.write_str(s)?)
+                }
             }
             _ => minijinja::escape_formatter(out, state, value),
         }

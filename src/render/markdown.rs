@@ -401,8 +401,24 @@ fn comparison(out: &mut String, cmp: &Comparison, base: &LinkBase, limit: usize)
             out.push_str("No earlier run of this testbed on the base branch was found.\n\n");
         }
     }
+    let empty = Vec::new();
+    if cmp.baseline.is_none() && !cmp.new_failures.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} failing tests, all new for want of a baseline: see the failures below.\n",
+            cmp.new_failures.len()
+        );
+    }
     let lists: [(&str, &Vec<Finding>); 5] = [
-        ("New failures", &cmp.new_failures),
+        // Without a baseline every failure is "new": the failure matrices list them already.
+        (
+            "New failures",
+            if cmp.baseline.is_some() {
+                &cmp.new_failures
+            } else {
+                &empty
+            },
+        ),
         ("Fixed", &cmp.fixed),
         ("Flaky", &cmp.flaky),
         ("Still failing", &cmp.still_failing),
