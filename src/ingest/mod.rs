@@ -52,17 +52,34 @@ pub fn read_json(path: &Path) -> Result<Value, IngestError> {
         path: path.display().to_string(),
         source,
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| IngestError::Json {
+    serde_json::from_slice(&bytes).map_err(|e| json_error(path, &e))
+}
+
+/// A JSON syntax error as a problem naming the file, line and column.
+pub fn json_error(path: &Path, e: &serde_json::Error) -> IngestError {
+    IngestError::Json {
         path: path.display().to_string(),
         line: e.line(),
         column: e.column(),
+        // serde_json appends " at line L column C": the position is said once, up front.
         message: e
             .to_string()
             .split(" at line ")
             .next()
             .unwrap_or("")
             .to_string(),
-    })
+    }
+}
+
+/// A run's id when nothing names it: its folder's name (of the real path, so `.` works).
+pub fn folder_name(dir: &Path) -> String {
+    dir.canonicalize()
+        .ok()
+        .as_deref()
+        .unwrap_or(dir)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into())
 }
 
 /// Where a run was found, and how to read it.

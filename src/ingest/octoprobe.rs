@@ -289,14 +289,7 @@ pub fn group_context(v: &Value) -> GroupContext {
 
 /// Reads one Octoprobe run directory. Never fails: problems are recorded on the run.
 pub fn load_run(dir: &Path) -> Run {
-    let id = dir
-        .canonicalize()
-        .ok()
-        .as_deref()
-        .unwrap_or(dir)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
+    let id = super::folder_name(dir);
     let mut problems = Vec::new();
     let ctx_value = match super::read_json(&dir.join("context.json")) {
         Ok(v) => v,

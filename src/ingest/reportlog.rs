@@ -131,13 +131,12 @@ pub fn read(path: &Path, label: &str) -> Result<ReportLog, IngestError> {
         let rec: Value = match serde_json::from_slice(&line) {
             Ok(v) => v,
             Err(e) => {
-                out.problems.push(format!(
-                    "{}:{}:{}: {}",
-                    path.display(),
-                    i + 1,
-                    e.column(),
-                    e.to_string().split(" at line ").next().unwrap_or("")
-                ));
+                // Each line is its own document: its line in the file is the line number.
+                let mut problem = super::json_error(path, &e);
+                if let IngestError::Json { line, .. } = &mut problem {
+                    *line = i + 1;
+                }
+                out.problems.push(problem.to_string());
                 continue;
             }
         };

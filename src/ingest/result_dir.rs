@@ -323,14 +323,7 @@ pub fn load_file(file: &Path, forced: Option<Format>) -> Run {
 }
 
 fn load(dir: &Path, only: Option<String>, forced: Option<Format>) -> Run {
-    let dir_name = dir
-        .canonicalize()
-        .ok()
-        .as_deref()
-        .unwrap_or(dir)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
+    let dir_name = super::folder_name(dir);
     let mut problems = Vec::new();
     let meta = if dir.join("run.json").is_file() {
         match read_json(&dir.join("run.json")) {

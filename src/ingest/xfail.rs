@@ -58,17 +58,7 @@ impl XfailList {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Self::parse(&name, &text).map_err(|e| IngestError::Json {
-            path: path.display().to_string(),
-            line: e.line(),
-            column: e.column(),
-            message: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or("")
-                .to_string(),
-        })
+        Self::parse(&name, &text).map_err(|e| super::json_error(path, &e))
     }
 
     pub fn parse(name: &str, text: &str) -> Result<XfailList, serde_json::Error> {
