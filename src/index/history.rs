@@ -343,7 +343,15 @@ pub struct Lineage {
 pub fn lineage(run: &Run, base_branch: Option<&str>) -> Lineage {
     let r = run.ref_tests.as_ref().or(run.ref_firmware.as_ref());
     let (branch, pr) = match r {
-        Some(r) if run.format == "octoprobe" => (r.branch.clone(), r.pr.is_some()),
+        // A PR in either ref (or, in the 2025-04 proposal, in the trigger) makes a PR run.
+        Some(r) if run.format == "octoprobe" => (
+            r.branch.clone(),
+            run.ref_tests
+                .iter()
+                .chain(&run.ref_firmware)
+                .any(|g| g.pr.is_some())
+                || run.trigger.contains("/pull/"),
+        ),
         _ => (run.ci.branch.clone(), run.ci.pr.is_some()),
     };
     let target = if pr {
@@ -583,4 +591,56 @@ pub fn flip_share(samples: &[Sample]) -> Option<f64> {
     (verdicts.len() >= 2).then(|| {
         verdicts.windows(2).filter(|w| w[0] != w[1]).count() as f64 / (verdicts.len() - 1) as f64
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::octoprobe::git_ref;
+
+    fn run(tests: &str, firmware: &str, trigger: &str) -> Run {
+        let mut r =
+            crate::ingest::result_dir::load_file(std::path::Path::new("/nonexistent/x.xml"), None);
+        r.format = "octoprobe".into();
+        r.ref_tests = git_ref(tests, None);
+        r.ref_firmware = git_ref(firmware, None);
+        r.trigger = trigger.into();
+        r
+    }
+
+    #[test]
+    fn a_pr_in_either_ref_or_the_trigger_makes_a_pr_run() {
+        let master = "https://github.com/micropython/micropython.git@master";
+        let pr = "https://github.com/micropython/micropython.git~18000";
+        assert!(!lineage(&run(master, master, ""), None).pr);
+        assert!(
+            lineage(&run(master, pr, ""), None).pr,
+            "PR firmware on master tests"
+        );
+        assert!(lineage(&run(pr, master, ""), Some("main")).pr);
+        assert_eq!(
+            lineage(&run(pr, master, ""), Some("main"))
+                .target
+                .as_deref(),
+            Some("main")
+        );
+        let proposal = run(
+            master,
+            master,
+            "https://github.com/micropython/micropython/pull/17091",
+        );
+        assert!(
+            lineage(&proposal, None).pr,
+            "the 2025-04 proposal put the PR in the trigger"
+        );
+        assert_eq!(
+            lineage(
+                &run("https://github.com/a/b.git~7@develop", master, ""),
+                None
+            )
+            .target
+            .as_deref(),
+            Some("develop")
+        );
+    }
 }
