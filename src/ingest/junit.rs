@@ -247,25 +247,15 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
                         }
                     }
                     "stackTrace" if rerun.is_some() => {}
-                    "system-out" if !empty => {
-                        capture = match (&rerun, &case) {
-                            (Some(_), _) => capture,
-                            (None, Some(_)) => Capture::CaseOut,
-                            (None, None) => Capture::SuiteOut,
+                    // Inside a rerun element the output belongs to that attempt's text.
+                    stream @ ("system-out" | "system-err") if !empty && rerun.is_none() => {
+                        capture = match (stream, case.is_some()) {
+                            ("system-out", true) => Capture::CaseOut,
+                            ("system-out", false) => Capture::SuiteOut,
+                            (_, true) => Capture::CaseErr,
+                            (_, false) => Capture::SuiteErr,
                         };
-                        if matches!(capture, Capture::CaseOut | Capture::SuiteOut) {
-                            text.clear();
-                        }
-                    }
-                    "system-err" if !empty => {
-                        capture = match (&rerun, &case) {
-                            (Some(_), _) => capture,
-                            (None, Some(_)) => Capture::CaseErr,
-                            (None, None) => Capture::SuiteErr,
-                        };
-                        if matches!(capture, Capture::CaseErr | Capture::SuiteErr) {
-                            text.clear();
-                        }
+                        text.clear();
                     }
                     "property" => {
                         let name = attr(e, "name").unwrap_or_default();
