@@ -216,6 +216,10 @@ pub struct BuildArgs {
     /// Print how long each stage took (walk, parse, index, render and write, swap).
     #[arg(long)]
     pub timings: bool,
+    /// Also copy JUnit, report-log and CTRF files into the site (it shows their content
+    /// either way; Octoprobe's files and other files of a run folder are always copied).
+    #[arg(long)]
+    pub copy_results: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -302,6 +306,9 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     let mut runs: Vec<Run> = ingest::load_runs(&dirs, forced, &|| pb.inc(1));
     if let Some(x) = &xfail {
         runs.iter_mut().for_each(|r| x.apply(r));
+    }
+    if !args.copy_results {
+        runs.iter_mut().for_each(Run::leave_out_result_files);
     }
     lap("parse", &mut stages);
     let index = Index::build_with(runs, &args.common.history.options()?);

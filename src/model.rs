@@ -310,6 +310,18 @@ pub struct CiInfo {
 }
 
 impl Run {
+    /// Leaves out of the copied files those the site shows in full (JUnit, report-log, CTRF
+    /// files): a copy would double the site's size and add nothing to read.
+    pub fn leave_out_result_files(&mut self) {
+        let sources: std::collections::HashSet<&str> = self
+            .groups
+            .iter()
+            .filter(|g| g.dir_name.is_empty())
+            .map(|g| g.source.as_str())
+            .collect();
+        self.files.retain(|f| !sources.contains(f.as_str()));
+    }
+
     /// The PR this run tested, as a URL, if any.
     pub fn pr_url(&self) -> Option<String> {
         if let Some(pr) = &self.ci.pr {

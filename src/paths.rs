@@ -43,6 +43,17 @@ pub fn unique_slug(name: &str, taken: &mut HashSet<String>) -> String {
     candidate
 }
 
+/// Twelve hex digits of a stable hash of `parts` (a separator between them): the same
+/// parts give the same name in every build and on every machine.
+pub fn short_hash(parts: &[&str]) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update(&[0]);
+    }
+    format!("{:012x}", h.digest() >> 16)
+}
+
 /// A relative path (with `/` separators) is safe when no part is empty, `.` or `..` and it is not absolute.
 pub fn is_safe_relative(rel: &str) -> bool {
     !rel.is_empty()

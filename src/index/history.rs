@@ -311,7 +311,9 @@ impl TestbedHistory {
         for k in tests.keys().filter(|_| runs.len() > 1) {
             let id = (k.testgroup.clone(), k.test.clone());
             if let std::collections::btree_map::Entry::Vacant(e) = pages.entry(id) {
-                let name = format!("{}__{}", k.testgroup, k.test);
+                // A short name from a hash of the test's identity: the same test keeps its
+                // page from build to build, and the many links to it stay short.
+                let name = crate::paths::short_hash(&[&k.testgroup, &k.test]);
                 let slug = crate::paths::unique_slug(&name, &mut taken);
                 e.insert(format!("tests/{slug}.html"));
             }

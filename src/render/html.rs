@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::index::Index;
 use crate::ingest::time::format_duration;
-use crate::model::{GitRef, GroupAttempt, GroupState, Run};
+use crate::model::{GitRef, GroupAttempt, GroupState, Outcome, Run};
 use crate::paths::url_path;
 use crate::render::{links, svg};
 use crate::summary::{Counts, Summary};
@@ -662,6 +662,8 @@ pub fn group_page(
         properties: &'a [(String, String)],
         metrics: &'a [crate::model::Metric],
         history: String,
+        /// Anything for the details cell; rows without it end early.
+        details: bool,
     }
     let files: HashSet<&str> = g.files.iter().map(String::as_str).collect();
     let rows: Vec<OutcomeRow> = shown
@@ -699,8 +701,12 @@ pub fn group_page(
                 class: t.outcome.class(),
                 text: &t.text,
                 message: x.map(|x| x.message.as_str()).unwrap_or(""),
-                duration: t.duration.map(|d| format!("{d:.3} s")),
-                source_url: links::result_source_url(run, &g.testgroup, t),
+                duration: t.duration.map(|d| format!("{d:.3}")),
+                // Passing rows link to the history page, which links to the source.
+                source_url: (!matches!(t.outcome, Outcome::Passed | Outcome::Skipped)
+                    || t.is_flaky())
+                .then(|| links::result_source_url(run, &g.testgroup, t))
+                .flatten(),
                 xfail: t.xfail.as_deref(),
                 flaky: t.is_flaky(),
                 files: related,
@@ -721,7 +727,17 @@ pub fn group_page(
                 properties: x.map(|x| x.properties.as_slice()).unwrap_or(&[]),
                 metrics: x.map(|x| x.metrics.as_slice()).unwrap_or(&[]),
                 history: history.page(&g.testgroup, &t.name),
+                details: false,
             }
+        })
+        .map(|mut r| {
+            r.details = (!r.message.is_empty() && r.message != r.text)
+                || !r.text.is_empty()
+                || !r.metrics.is_empty()
+                || !r.attempts.is_empty()
+                || !r.outputs.is_empty()
+                || !r.properties.is_empty();
+            r
         })
         .collect();
     let counts = counts_of(g);
@@ -767,7 +783,7 @@ pub fn group_page(
             state => row.state,
             message => row.message,
             source => g.source,
-            source_href => (g.dir_name.is_empty() && !g.source.is_empty())
+            source_href => (g.dir_name.is_empty() && run.files.contains(&g.source))
                 .then(|| format!("../{}", url_path(&g.source))),
             host => g.host,
             params => g.params,
@@ -794,6 +810,60 @@ pub fn group_page(
     render(env, "group.html", ctx)
 }
 
+/// One cell of an outcome strip.
+struct Cell<'a> {
+    /// `pass`, `fail`, `flaky`, `known`, `skip` or `none` (the test did not run).
+    class: &'static str,
+    /// Escaped already, as is `href`.
+    title: String,
+    href: &'a str,
+}
+
+/// A run as a strip cell shows it: its link from a history page and its tooltip.
+pub struct RunLabel {
+    href: String,
+    title: String,
+}
+
+/// The strip labels of a testbed's runs, oldest first, made once for all its history pages.
+pub fn run_labels(idx: &Index, t: usize) -> Vec<RunLabel> {
+    idx.histories[t]
+        .runs
+        .iter()
+        .map(|&i| {
+            let r = &idx.runs[i];
+            // The date is enough in a tooltip; the run page has the rest.
+            let when: String = r
+                .time_start
+                .as_ref()
+                .map(|t| t.display().chars().take(16).collect())
+                .unwrap_or_default();
+            RunLabel {
+                href: escape_html(&format!("../{}/index.html", url_path(&r.slug))),
+                title: escape_html(&format!("{} {when}", r.id)),
+            }
+        })
+        .collect()
+}
+
+/// A row of coloured cells, oldest run on the left, each linking to its run. Plain links
+/// styled as blocks: a testbed with hundreds of runs draws hundreds of them per page, and
+/// this is half the bytes of an SVG rectangle with its tooltip.
+fn strip(cells: &[Cell]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(cells.len() * 80 + 32);
+    s.push_str("<div class=\"strip\" role=\"img\">");
+    for c in cells {
+        let _ = write!(
+            s,
+            "<a class=\"s-{}\" href=\"{}\" title=\"{}\"></a>",
+            c.class, c.href, c.title
+        );
+    }
+    s.push_str("</div>");
+    s
+}
+
 /// The history page of one test of a testbed: a strip per board or platform.
 pub fn test_page(
     env: &Environment,
@@ -801,6 +871,7 @@ pub fn test_page(
     t: usize,
     testgroup: &str,
     test: &str,
+    labels: &[RunLabel],
 ) -> Result<String, ThemeError> {
     use crate::index::history::{flip_share, State};
     let bed = &idx.testbeds[t];
@@ -845,40 +916,37 @@ pub fn test_page(
         if key.testgroup != testgroup || key.test != test {
             break;
         }
-        let by_run: std::collections::HashMap<usize, &crate::index::history::Sample> =
-            samples.iter().map(|s| (s.run, s)).collect();
-        let cells: Vec<svg::Cell> = h
+        // Samples are in the testbed's run order: one walk pairs them with the runs.
+        let mut next = samples.iter().peekable();
+        let cells: Vec<Cell> = h
             .runs
             .iter()
-            .map(|&i| {
-                let r = &idx.runs[i];
-                // The date is enough in a tooltip; the run page has the rest.
-                let when: String = r
-                    .time_start
-                    .as_ref()
-                    .map(|t| t.display().chars().take(16).collect())
-                    .unwrap_or_default();
-                match by_run.get(&i) {
-                    Some(s) => {
-                        let seq: Vec<&str> = s.outcomes.iter().map(|o| o.short()).collect();
-                        svg::Cell {
-                            class: match s.state() {
-                                State::Pass => "pass",
-                                State::Fail => "fail",
-                                State::Flaky => "flaky",
-                                State::Known => "known",
-                                State::Skip => "skip",
-                            },
-                            title: format!("{} {when}: {}", r.id, seq.join(" ")),
-                            href: Some(run_href(i)),
-                        }
+            .zip(labels)
+            .map(|(&i, label)| match next.next_if(|s| s.run == i) {
+                Some(s) => {
+                    let mut title = format!("{}:", label.title);
+                    for o in &s.outcomes {
+                        title.push(' ');
+                        // An unknown outcome is the input's own word.
+                        title.push_str(&escape_html(o.short()));
                     }
-                    None => svg::Cell {
-                        class: "none",
-                        title: format!("{} {when}: did not run", r.id),
-                        href: Some(run_href(i)),
-                    },
+                    Cell {
+                        class: match s.state() {
+                            State::Pass => "pass",
+                            State::Fail => "fail",
+                            State::Flaky => "flaky",
+                            State::Known => "known",
+                            State::Skip => "skip",
+                        },
+                        title,
+                        href: &label.href,
+                    }
                 }
+                None => Cell {
+                    class: "none",
+                    title: format!("{}: did not run", label.title),
+                    href: &label.href,
+                },
             })
             .collect();
         let last = samples.last().expect("a key has samples");
@@ -949,7 +1017,7 @@ pub fn test_page(
             variant: key.variant.clone(),
             role: key.role.clone(),
             tentacles: tentacles.join(", "),
-            strip: svg::strip(&cells),
+            strip: strip(&cells),
             now,
             now_class: match last.state() {
                 State::Pass => "passed",

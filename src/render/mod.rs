@@ -168,13 +168,14 @@ pub fn write_site(
         )?;
         let tests = dir.join("tests");
         fs::create_dir_all(&tests).map_err(io(&tests))?;
+        let labels = html::run_labels(idx, t);
         idx.histories[t]
             .pages
             .par_iter()
             .try_for_each(|((testgroup, test), page)| {
                 o.write(
                     &dir.join(page),
-                    html::test_page(&env, idx, t, testgroup, test)?,
+                    html::test_page(&env, idx, t, testgroup, test, &labels)?,
                 )
             })?;
     }

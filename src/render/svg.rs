@@ -4,41 +4,6 @@ use std::fmt::Write;
 
 use crate::render::html::escape_html;
 
-/// One cell of an outcome strip.
-pub struct Cell {
-    /// `pass`, `fail`, `flaky`, `known`, `skip` or `none` (the test did not run).
-    pub class: &'static str,
-    pub title: String,
-    pub href: Option<String>,
-}
-
-const CELL: usize = 10;
-
-/// A row of coloured cells, oldest run on the left, each linking to its run.
-pub fn strip(cells: &[Cell]) -> String {
-    let w = cells.len().max(1) * CELL;
-    let mut s = format!(
-        "<svg class=\"strip\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"16\" viewBox=\"0 0 {w} 16\" role=\"img\">"
-    );
-    for (i, c) in cells.iter().enumerate() {
-        // Kept short: a testbed with hundreds of runs draws hundreds of these per page.
-        let rect = format!(
-            "<rect class=\"s-{}\" x=\"{}\" y=\"1\" width=\"8\" height=\"14\"><title>{}</title></rect>",
-            c.class,
-            i * CELL,
-            escape_html(&c.title)
-        );
-        match &c.href {
-            Some(h) => {
-                let _ = write!(s, "<a href=\"{}\">{rect}</a>", escape_html(h));
-            }
-            None => s.push_str(&rect),
-        }
-    }
-    s.push_str("</svg>");
-    s
-}
-
 /// A point of a line chart.
 pub struct Point {
     pub label: String,

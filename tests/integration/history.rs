@@ -211,10 +211,14 @@ fn history_pages_and_testbed_rankings() {
     let (_t, site, out) = build(&[Path::new(HISTORY)], &["--xfail", XFAIL]);
     assert!(out.status.success(), "{}", stderr(&out));
     let bed = site.join("ch_hans_1");
-    let page = read(&bed.join("tests/RUN-TESTS_STANDARD__basics_regress_me.py.html"));
+    let page = read(&history_page(
+        &bed,
+        "RUN-TESTS_STANDARD",
+        "basics/regress_me.py",
+    ));
     // One strip per board, one cell per run of the testbed (32 master runs + the PR run).
-    assert_eq!(page.matches("<svg class=\"strip\"").count(), 3);
-    assert_eq!(page.matches("<rect class=\"s-").count(), 3 * 33);
+    assert_eq!(page.matches("<div class=\"strip\"").count(), 3);
+    assert_eq!(page.matches("<a class=\"s-").count(), 3 * 33);
     assert!(
         page.contains(&format!(
             "<a href=\"../{}/index.html\">{}</a>",
@@ -224,7 +228,11 @@ fn history_pages_and_testbed_rankings() {
         "failing since run 20"
     );
     assert!(page.contains("AssertionError: regression planted at run 20"));
-    let chaos = read(&bed.join("tests/RUN-PERFBENCH__perf_bench_bm_chaos.py.html"));
+    let chaos = read(&history_page(
+        &bed,
+        "RUN-PERFBENCH",
+        "perf_bench/bm_chaos.py",
+    ));
     assert_eq!(
         chaos.matches("class=\"dot marked\"").count(),
         1,
@@ -239,7 +247,8 @@ fn history_pages_and_testbed_rankings() {
         changed < run.find("id=\"summary\"").unwrap(),
         "before the summary"
     );
-    assert!(run.contains("href=\"../tests/RUN-TESTS_STANDARD__basics_regress_me.py.html\""));
+    let regress = testpress::paths::short_hash(&["RUN-TESTS_STANDARD", "basics/regress_me.py"]);
+    assert!(run.contains(&format!("href=\"../tests/{regress}.html\"")));
     // Rankings: always_broken fails in all 33 runs, at the top.
     let t = read(&bed.join("index.html"));
     let tests_ranking = &t[t.find("<h3>Tests</h3>").unwrap()..];

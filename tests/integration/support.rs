@@ -77,3 +77,11 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 pub fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
+
+/// A test's history page in a testbed's folder of the site.
+pub fn history_page(bed: &Path, testgroup: &str, test: &str) -> PathBuf {
+    bed.join(format!(
+        "tests/{}.html",
+        testpress::paths::short_hash(&[testgroup, test])
+    ))
+}
