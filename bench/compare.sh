@@ -1,45 +1,113 @@
 #!/usr/bin/env bash
-# testpress beside Allure 3, xunit-viewer and junit2html on the same JUnit files, timed in one
-# hyperfine run, with ratios. The tools are installed from npm and PyPI into bench/work/tools
-# (ignored by git).
+# testpress beside Allure 3, xunit-viewer and junit2html on the same JUnit files: mean time in
+# one hyperfine run (each build into an empty folder), ratio to testpress, output size, and peak
+# memory (one /usr/bin/time -v run each). Installs what it needs when missing: hyperfine and
+# GNU time with apt-get, the other tools from npm and PyPI into bench/work/tools (ignored by git).
 #
 #   bench/compare.sh [RUNS] [TESTS]        (default: 100 runs x 1000 tests = 100,000 results)
+#
+# Writes a markdown section to bench/work/compare-results.md and prints it. bench/run.sh calls
+# this script and appends that section to bench/work/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 runs=${1:-100}
 tests=${2:-1000}
+[[ $runs =~ ^[1-9][0-9]*$ && $tests =~ ^[1-9][0-9]*$ ]] || die "usage: bench/compare.sh [RUNS] [TESTS]"
 work=$PWD/bench/work
 tools=$work/tools
-mkdir -p "$tools"
-command -v hyperfine >/dev/null || { echo "compare: hyperfine is missing (apt-get install hyperfine)" >&2; exit 1; }
-if [ ! -x "$tools/node_modules/.bin/allure" ] || [ ! -x "$tools/node_modules/.bin/xunit-viewer" ]; then
-  npm install --prefix "$tools" --no-audit --no-fund --silent allure@3.18.0 xunit-viewer@10.6.1
-fi
-if [ ! -d "$tools/py/junit2htmlreport" ]; then
-  pip install --quiet --target "$tools/py" junit2html==31.1.4
-fi
-cargo build --release --quiet --bins
+mkdir -p "$work"
+ensure_bench_tools
+ensure_compare_tools "$tools"
+# run.sh has built already.
+[ "${BENCH_BUILT:-}" = 1 ] || cargo build --release --quiet --bins
+tp=$PWD/target/release/testpress
+
 data=$work/cmp-data-$runs-$tests
 flat=$work/cmp-flat-$runs-$tests
-if [ ! -d "$flat" ]; then
-  rm -rf "$data"
-  ./target/release/gen_bench "$data" --format junit --runs "$runs" --tests "$tests"
-  mkdir -p "$flat"
-  for d in "$data"/bench/*; do cp "$d/junit.xml" "$flat/$(basename "$d").xml"; done
+if [ ! -d "$flat" ] || [ ! -d "$data" ]; then
+  rm -rf "$data" "$flat" "$flat.tmp"
+  ./target/release/gen_bench "$data" --format junit --runs "$runs" --tests "$tests" >&2
+  mkdir -p "$flat.tmp"
+  for d in "$data"/bench/*; do cp "$d/junit.xml" "$flat.tmp/$(basename "$d").xml"; done
+  mv "$flat.tmp" "$flat"
 fi
 out=$work/cmp-out
-rm -rf "$out" && mkdir -p "$out"
+scratch=$work/cmp-scratch
+cache=$work/cmp-cache
+rm -rf "$out" "$scratch" "$cache"
+mkdir -p "$out" "$scratch"
 export PYTHONPATH=$tools/py
-hyperfine --warmup 1 --runs 3 --export-markdown "$work/compare.md" --export-json "$work/compare.json" \
-  -n testpress "./target/release/testpress build $data -o $out/testpress -q" \
-  -n "allure 3.18" "$tools/node_modules/.bin/allure generate $flat --output $out/allure" \
-  -n "xunit-viewer 10.6" "$tools/node_modules/.bin/xunit-viewer -r $flat -o $out/xunit-viewer.html" \
-  -n "junit2html 31.1" "python3 -m junit2htmlreport --merge $out/merged.xml $flat/*.xml && python3 -m junit2htmlreport $out/merged.xml $out/junit2html.html"
-python3 - "$work/compare.json" <<'PY'
+
+# A later testpress may keep a build cache: give it one and delete it before each run, so every
+# testpress build is a cold one, like the other tools' builds.
+cache_arg=
+if has_cache_dir "$tp"; then
+  cache_arg=" --cache-dir $(q "$cache")"
+fi
+bin=$tools/node_modules/.bin
+# One entry per tool: name, output (file or folder, measured with du -sb), command.
+names=(testpress "allure 3.18" "xunit-viewer 10.6" "junit2html 31.1")
+outputs=("$out/testpress" "$out/allure" "$out/xunit-viewer.html" "$out/junit2html.html")
+cmds=(
+  "$(q "$tp") build $(q "$data") -o $(q "${outputs[0]}") -q$cache_arg"
+  "$(q "$bin/allure") generate $(q "$flat") --output $(q "${outputs[1]}")"
+  "$(q "$bin/xunit-viewer") -r $(q "$flat") -o $(q "${outputs[2]}")"
+  "python3 -m junit2htmlreport --merge $(q "$scratch/merged.xml") $(q "$flat")/*.xml && python3 -m junit2htmlreport $(q "$scratch/merged.xml") $(q "${outputs[3]}")"
+)
+prepares=(
+  "rm -rf $(q "${outputs[0]}") $(q "$cache")"
+  "rm -rf $(q "${outputs[1]}")"
+  "rm -f $(q "${outputs[2]}")"
+  "rm -f $(q "${outputs[3]}") $(q "$scratch/merged.xml")"
+)
+args=()
+for i in "${!names[@]}"; do
+  args+=(--prepare "${prepares[$i]}")
+done
+for i in "${!names[@]}"; do
+  args+=(-n "${names[$i]}" "${cmds[$i]}")
+done
+hyperfine --shell=bash --warmup 1 --runs 3 --export-json "$work/compare.json" "${args[@]}" >&2
+
+# Peak memory: one more run of each, under GNU time. For a tool that starts other processes
+# this is the largest single process.
+peaks=()
+for i in "${!names[@]}"; do
+  bash -c "${prepares[$i]}"
+  /usr/bin/time -v -o "$work/cmp-time.txt" bash -c "${cmds[$i]}" >/dev/null 2>&1 ||
+    die "${names[$i]} failed under /usr/bin/time: ${cmds[$i]}"
+  peaks+=("$(peak_mib "$work/cmp-time.txt")")
+done
+sizes=()
+for i in "${!names[@]}"; do
+  sizes+=("$(mb "$(du -sb "${outputs[$i]}" | cut -f1)")")
+done
+
+in_b=$(du -sb "$flat" | cut -f1)
+section=$work/compare-results.md
+{
+  echo "## Beside other tools"
+  echo
+  echo "The same $runs runs x $tests tests ($((runs * tests)) results, $(mb "$in_b") of JUnit XML), each"
+  echo "tool building into an empty folder (hyperfine, 1 warmup + 3 runs; testpress cold$([ -n "$cache_arg" ] && echo ", cache deleted before each run")):"
+  echo
+  echo "| tool | mean time | ratio to testpress | output | peak memory |"
+  echo "| - | -: | -: | -: | -: |"
+  python3 - "$work/compare.json" "${sizes[@]}" "${peaks[@]}" <<'PY'
 import json, sys
-r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
-tp = r["testpress"]
-for name, t in r.items():
-    print(f"{name:20s} {t:8.2f} s   {t / tp:6.1f} x testpress")
+results = json.load(open(sys.argv[1]))["results"]
+n = len(results)
+sizes, peaks = sys.argv[2:2 + n], sys.argv[2 + n:2 + 2 * n]
+tp = results[0]["mean"]
+for r, size, peak in zip(results, sizes, peaks):
+    sd = r.get("stddev") or 0.0
+    print(f"| {r['command']} | {r['mean']:.2f} ± {sd:.2f} s | {r['mean'] / tp:.1f} x | {size} | {peak} |")
 PY
-du -sh "$out"/* | sed "s|$out/||"
+  echo
+  echo "testpress reads the run folders (junit.xml + run.json); the others read the same junit.xml"
+  echo "files copied flat into one folder. junit2html's time includes its --merge step; its"
+  echo "output size is the HTML only. Peak memory is the largest single process (GNU time)."
+} > "$section"
+cat "$section"

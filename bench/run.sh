@@ -1,68 +1,156 @@
 #!/usr/bin/env bash
-# The testpress benchmark: times full builds, a rebuild after one new run, and `summary`,
-# and records peak memory and output size, on generated histories of three sizes.
+# The testpress benchmark, in one command from a clean clone:
 #
-#   bench/run.sh [10k|100k|1m ...]      (default: 10k 100k 1m)
+#   bench/run.sh [10k|100k|1m ...] [--no-compare]      (default: 10k 100k 1m)
 #
-# Needs hyperfine and GNU time (Debian: apt-get install hyperfine time). Data and sites go
-# to bench/work/ (ignored by git). Results: bench/work/results.md.
+# 1. Installs what is missing: hyperfine and GNU time (apt-get, with sudo when not root), and
+#    for the comparison Allure 3, xunit-viewer (npm) and junit2html (PyPI) into bench/work/tools.
+# 2. For each size, on generated JUnit histories: a cold full build into an empty folder, a
+#    rebuild with nothing changed, a rebuild after one new run, `summary`, peak memory and stage
+#    times of a cold full build, site size and largest page.
+# 3. Unless --no-compare: bench/compare.sh on 100 runs x 1000 tests (testpress beside the other
+#    tools: time, ratio, output size, peak memory).
+#
+# Data and sites go to bench/work/ (ignored by git). Results, as markdown ready for the guide:
+# bench/work/results.md, printed at the end. Sizes: 10k = 10 runs x 1000 tests, 100k = 100 x
+# 1000, 1m = 200 x 5000.
 set -euo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")/.."
-sizes=("${@:-10k 100k 1m}")
-read -r -a sizes <<< "${sizes[*]}"
-work=bench/work
-mkdir -p "$work"
-for tool in hyperfine /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install hyperfine time)" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+usage() { echo "usage: bench/run.sh [10k|100k|1m ...] [--no-compare]   (default: 10k 100k 1m)" >&2; }
+compare=1
+sizes=()
+for arg in "$@"; do
+  case $arg in
+    --no-compare) compare=0 ;;
+    -h | --help) usage; exit 0 ;;
+    10k | 100k | 1m) sizes+=("$arg") ;;
+    *) usage; die "unknown argument: $arg" ;;
+  esac
 done
+[ ${#sizes[@]} -gt 0 ] || sizes=(10k 100k 1m)
+
+ensure_bench_tools
+# Before the long measurements, so that a failed install stops the run early.
+[ "$compare" = 0 ] || ensure_compare_tools "$PWD/bench/work/tools"
+
 cargo build --release --quiet --bins
 tp=$PWD/target/release/testpress
 gen=$PWD/target/release/gen_bench
+work=$PWD/bench/work
+json=$work/json
+mkdir -p "$json"
 results=$work/results.md
+if has_cache_dir "$tp"; then cache=1; else cache=0; fi
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+mem=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
 {
   echo "# testpress benchmark"
   echo
-  echo "$(nproc) cores, $(uname -m), testpress $($tp --version | cut -d' ' -f2); $(date -u +%Y-%m-%d)"
+  echo "- Machine: $(nproc) cores (nproc), ${cpu:-unknown CPU}, $(uname -m), $mem memory, Linux $(uname -r)"
+  echo "- testpress $("$tp" --version | cut -d' ' -f2) (commit $commit), $(hyperfine --version)"
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M') UTC"
+  if [ "$cache" = 1 ]; then
+    echo "- Build cache: \`--cache-dir\` used; deleted before each full build, so the full build is a cold one"
+  else
+    echo "- Build cache: none (this testpress has no \`build --cache-dir\`)"
+  fi
   echo
-  echo "| data | runs x tests | input | full build | rebuild + 1 run | summary --run latest | peak memory | site | site / input | largest page |"
-  echo "| - | - | -: | -: | -: | -: | -: | -: | -: | -: |"
+  echo "Times are hyperfine means of 5 runs (1m: 3 runs). Full build: into an empty folder."
+  echo "Rebuild, nothing changed: the same build again over the existing site. Rebuild + 1 run: the"
+  echo "site is built without the newest run, then the timed build adds it. Peak memory: one cold"
+  echo "full build under GNU time."
+  echo
+  echo "| data | runs x tests | input | full build | rebuild, nothing changed | rebuild + 1 run | summary --run latest | peak memory | site | site / input | largest page |"
+  echo "| - | - | -: | -: | -: | -: | -: | -: | -: | -: | -: |"
 } > "$results"
-
-mean() { python3 -c "import json,sys; print('%.3f s' % json.load(open(sys.argv[1]))['results'][0]['mean'])" "$1"; }
+timings=()
 
 for size in "${sizes[@]}"; do
   case $size in
-    10k) runs=10; tests=1000 ;;
-    100k) runs=100; tests=1000 ;;
-    1m) runs=200; tests=5000 ;;
-    *) echo "bench: unknown size $size" >&2; exit 2 ;;
+    10k) runs=10; tests=1000; n=5 ;;
+    100k) runs=100; tests=1000; n=5 ;;
+    1m) runs=200; tests=5000; n=3 ;;
   esac
-  for format in junit; do
-    data=$work/data-$format-$size
-    site=$work/site-$format-$size
-    [ -d "$data" ] || "$gen" "$data" --format "$format" --runs "$runs" --tests "$tests"
-    # The newest run is held back for the incremental case.
-    last=$(ls -d "$data"/bench/* | sort | tail -n 1)
-    held=$work/held-$format-$size
-    rm -rf "$held" && mkdir -p "$held"
-    hyperfine --warmup 1 --runs 5 --export-json "$work/full.json" \
-      "$tp build $data -o $site -q" >&2
-    hyperfine --runs 5 --export-json "$work/incr.json" \
-      --prepare "mv $last $held/ && $tp build $data -o $site -q && mv $held/$(basename "$last") $data/bench/" \
-      "$tp build $data -o $site -q" >&2
-    hyperfine --warmup 1 --runs 5 --export-json "$work/summary.json" \
-      "$tp summary $data --run latest --format json -o $work/summary-out.json" >&2
-    peak=$(/usr/bin/time -v "$tp" build "$data" -o "$site" -q 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {printf "%.0f MiB", $2/1024}')
-    in_b=$(du -sb "$data" | cut -f1)
-    out_b=$(du -sb "$site" | cut -f1)
-    largest=$(find "$site" -name '*.html' -printf '%s\n' | sort -n | tail -n 1)
-    printf '| %s %s | %s x %s | %s MB | %s | %s | %s | %s | %s MB | %.1f | %s KB |\n' \
-      "$format" "$size" "$runs" "$tests" "$((in_b / 1000000))" "$(mean "$work/full.json")" \
-      "$(mean "$work/incr.json")" "$(mean "$work/summary.json")" "$peak" "$((out_b / 1000000))" \
-      "$(python3 -c "print($out_b / $in_b)")" "$((largest / 1000))" >> "$results"
-  done
+  format=junit
+  data=$work/data-$format-$size
+  site=$work/site-$format-$size
+  held=$work/held-$format-$size
+  cachedir=$work/cache-$size
+  # A run held back by an interrupted earlier benchmark goes back first.
+  if [ -d "$data/bench" ]; then
+    for d in "$held"/*; do mv "$d" "$data/bench/"; done
+  fi
+  if [ ! -d "$data" ]; then
+    echo "bench: generating $size ($runs runs x $tests tests) in $data" >&2
+    rm -rf "$data.tmp"
+    "$gen" "$data.tmp" --format "$format" --runs "$runs" --tests "$tests" >&2
+    mv "$data.tmp" "$data"
+  fi
+  run_dirs=("$data"/bench/*)
+  [ ${#run_dirs[@]} -ge 2 ] || die "$data/bench has fewer than 2 runs; delete $data and run again"
+  # The newest run (the glob is sorted) is held back for the incremental case.
+  last=${run_dirs[${#run_dirs[@]} - 1]}
+  rm -rf "$held" && mkdir -p "$held"
+
+  build="$(q "$tp") build $(q "$data") -o $(q "$site") -q"
+  clean="rm -rf $(q "$site")"
+  cache_args=()
+  if [ "$cache" = 1 ]; then
+    build+=" --cache-dir $(q "$cachedir")"
+    clean+=" $(q "$cachedir")"
+    cache_args=(--cache-dir "$cachedir")
+  fi
+  echo "bench: $size: full build" >&2
+  hyperfine --shell=bash --warmup 1 --runs "$n" --export-json "$json/full-$size.json" \
+    --prepare "$clean" "$build" >&2
+  echo "bench: $size: rebuild, nothing changed" >&2
+  hyperfine --shell=bash --warmup 1 --runs "$n" --export-json "$json/same-$size.json" \
+    "$build" >&2
+  echo "bench: $size: rebuild + 1 run" >&2
+  hyperfine --shell=bash --runs "$n" --export-json "$json/incr-$size.json" \
+    --prepare "mv $(q "$last") $(q "$held/") && $build && mv $(q "$held/$(basename "$last")") $(q "$data/bench/")" \
+    "$build" >&2
+  echo "bench: $size: summary" >&2
+  hyperfine --shell=bash --warmup 1 --runs "$n" --export-json "$json/summary-$size.json" \
+    "$(q "$tp") summary $(q "$data") --run latest --format json -o $(q "$work/summary-out.json")" >&2
+  echo "bench: $size: peak memory (cold full build)" >&2
+  rm -rf "$site" "$cachedir"
+  /usr/bin/time -v -o "$work/time-$size.txt" \
+    "$tp" build "$data" -o "$site" -q --timings "${cache_args[@]}" 2> "$work/timings-$size.txt"
+  timings+=("- $format $size: $(sed -n 's/^timings: //p' "$work/timings-$size.txt")")
+
+  in_b=$(du -sb "$data" | cut -f1)
+  out_b=$(du -sb "$site" | cut -f1)
+  largest=$(find "$site" -name '*.html' -printf '%s\n' | sort -n | tail -n 1)
+  printf '| %s %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s KB |\n' \
+    "$format" "$size" "$runs" "$tests" "$(mb "$in_b")" "$(mean "$json/full-$size.json")" \
+    "$(mean "$json/same-$size.json")" "$(mean "$json/incr-$size.json")" \
+    "$(mean "$json/summary-$size.json")" "$(peak_mib "$work/time-$size.txt")" "$(mb "$out_b")" \
+    "$(awk -v o="$out_b" -v i="$in_b" 'BEGIN {printf "%.1f", o / i}')" "$((largest / 1000))" >> "$results"
 done
-echo >> "$results"
-echo "Stage times of the last full build (--timings):" >> "$results"
-"$tp" build "$data" -o "$site" -q --timings 2>> "$results"
+{
+  echo
+  echo "Stage times of the cold full build (--timings):"
+  echo
+  printf '%s\n' "${timings[@]}"
+} >> "$results"
+
+status=0
+if [ "$compare" = 1 ]; then
+  echo "bench: comparison with other tools (bench/compare.sh 100 1000)" >&2
+  if BENCH_BUILT=1 bash bench/compare.sh 100 1000 > /dev/null; then
+    { echo; cat "$work/compare-results.md"; } >> "$results"
+  else
+    status=1
+    { echo; echo "The comparison (bench/compare.sh 100 1000) failed; see its output."; } >> "$results"
+  fi
+fi
+echo >&2
 cat "$results"
+exit "$status"
