@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::deliver::output::{write_file_atomic, Staged};
 use crate::index::Index;
-use crate::ingest::{self, xfail::XfailList};
+use crate::ingest::{self, cache::Cache, xfail::XfailList};
 use crate::model::Run;
 use crate::render::{self, SiteOptions};
 use crate::{progress, summary};
@@ -72,8 +72,27 @@ pub struct CommonArgs {
     /// Read inputs as this format instead of detecting it from their content.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<Format2>,
+    /// Keep parsed runs here between builds [default: $XDG_CACHE_HOME/testpress, or
+    /// ~/.cache/testpress]. Only saves time: it may be deleted at any moment.
+    #[arg(long, value_name = "DIR", env = "TESTPRESS_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Read every run afresh and keep nothing between builds.
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub history: HistoryArgs,
+}
+
+impl CommonArgs {
+    fn cache(&self) -> Option<Cache> {
+        if self.no_cache {
+            return None;
+        }
+        self.cache_dir
+            .clone()
+            .or_else(Cache::default_dir)
+            .map(|d| Cache::new(&d))
+    }
 }
 
 /// How runs are compared with their history.
@@ -303,7 +322,8 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         bail!("no runs found: {}", walk_problems.join("; "));
     }
     let pb = progress::bar(dirs.len() as u64, "reading", args.quiet);
-    let mut runs: Vec<Run> = ingest::load_runs(&dirs, forced, &|| pb.inc(1));
+    let cache = args.common.cache();
+    let mut runs: Vec<Run> = ingest::load_runs(&dirs, forced, cache.as_ref(), &|| pb.inc(1));
     if let Some(x) = &xfail {
         runs.iter_mut().for_each(|r| x.apply(r));
     }
@@ -330,6 +350,9 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     lap("render and write", &mut stages);
     staged.commit()?;
     lap("swap", &mut stages);
+    if let Some(c) = &cache {
+        c.prune();
+    }
     pb.finish_and_clear();
     if args.timings {
         let parts: Vec<String> = stages
@@ -374,7 +397,8 @@ fn summary_with_history(args: &SummaryArgs, id: &str) -> Result<ExitCode> {
     let (sources, walk_problems) = ingest::discover(&args.paths, forced);
     let mut problems = warn_all(&walk_problems);
     let xfail = load_xfail(args.common.xfail.as_deref())?;
-    let mut runs = ingest::load_runs(&sources, forced, &|| {});
+    let cache = args.common.cache();
+    let mut runs = ingest::load_runs(&sources, forced, cache.as_ref(), &|| {});
     if let Some(x) = &xfail {
         runs.iter_mut().for_each(|r| x.apply(r));
     }

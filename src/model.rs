@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ingest::time::Timestamp;
 
 /// One test outcome value. Unknown values are kept, never rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum Outcome {
     Passed,
     Failed,
@@ -85,14 +85,29 @@ impl Outcome {
     }
 }
 
-impl From<Outcome> for String {
-    fn from(o: Outcome) -> String {
-        o.as_str().to_string()
+/// Templates and JSON see an outcome as its word; the binary parse cache keeps the variant.
+impl Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return s.serialize_str(self.as_str());
+        }
+        // The derived (remote = "Self") form keeps every variant apart, even an unknown
+        // word that reads like a known one.
+        Outcome::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            return String::deserialize(d).map(|w| Outcome::parse(&w));
+        }
+        Outcome::deserialize(d)
     }
 }
 
 /// One test's result within one group attempt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TestResult {
     pub name: String,
     pub outcome: Outcome,
@@ -132,7 +147,7 @@ impl TestResult {
 }
 
 /// An earlier attempt of a test that was retried within one run (JUnit reruns, pytest reruns, CTRF retries).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PriorAttempt {
     pub outcome: Outcome,
     pub message: String,
@@ -140,14 +155,14 @@ pub struct PriorAttempt {
 }
 
 /// A named figure measured by a test, such as a perfbench runtime.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Metric {
     pub name: String,
     pub value: f64,
     pub unit: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TestExtra {
     /// JUnit classname, pytest node id, CTRF suite path.
     pub classname: String,
@@ -163,8 +178,7 @@ pub struct TestExtra {
 }
 
 /// Whether a group attempt ran, was skipped as a whole, or errored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", content = "message", rename_all = "lowercase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GroupState {
     #[default]
     Ran,
@@ -174,7 +188,7 @@ pub enum GroupState {
 
 /// One execution of one test group on one tentacle (one `RUN-...` folder), or one test
 /// suite of another format.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GroupAttempt {
     /// The folder name as found on disk.
     pub dir_name: String,
@@ -213,7 +227,7 @@ pub struct GroupAttempt {
 }
 
 /// A git reference as Octoprobe's GitSpec `url[~PR][@branch]` plus what git said of it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GitRef {
     pub spec: String,
     /// Repository web URL without `.git`.
@@ -254,7 +268,7 @@ impl GitRef {
 }
 
 /// A run-level file worth linking (logs, reports), relative to the run folder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinkedPath {
     pub label: String,
     /// Relative to the run folder in the site, or an absolute path outside it (not linked).
@@ -263,7 +277,7 @@ pub struct LinkedPath {
 }
 
 /// One test run: a `context.json` and its group attempts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Run {
     /// Where the run was read from.
     pub path: PathBuf,
@@ -288,7 +302,6 @@ pub struct Run {
     /// Input problems: each names the file (and line).
     pub problems: Vec<String>,
     /// Literal secrets found in this run's inputs (e.g. `args.password`), redacted everywhere.
-    #[serde(skip)]
     pub secrets: Vec<String>,
     /// The xfail list applied, by file name.
     pub xfail: Option<String>,
@@ -296,10 +309,14 @@ pub struct Run {
     pub ci: CiInfo,
     /// What the reader decided that a reader of the site should know (not problems).
     pub notes: Vec<String>,
+    /// A hash of everything the run was read from (the parse cache's key), when it was
+    /// taken: pages made from equal inputs need not be made again.
+    #[serde(skip)]
+    pub content_key: Option<String>,
 }
 
 /// What `run.json` (written by `testpress record` or by hand) says of a run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CiInfo {
     pub branch: Option<String>,
     pub commit: Option<String>,

@@ -1,5 +1,6 @@
 //! Finds runs below the given roots and reads them, in parallel, into the model.
 
+pub mod cache;
 pub mod ctrf;
 pub mod junit;
 pub mod mp_results;
@@ -165,16 +166,27 @@ pub fn load_run(source: &RunSource, forced: Option<result_dir::Format>) -> Run {
     }
 }
 
-/// Reads all runs in parallel; `tick` is called once per run read.
+/// Reads all runs in parallel, through the parse cache when there is one; `tick` is called
+/// once per run read.
 pub fn load_runs(
     sources: &[RunSource],
     forced: Option<result_dir::Format>,
+    cache: Option<&cache::Cache>,
     tick: &(dyn Fn() + Sync),
 ) -> Vec<Run> {
     sources
         .par_iter()
         .map(|s| {
-            let run = load_run(s, forced);
+            let key = cache.and_then(|c| c.key(s, forced));
+            let mut run = match (cache, &key) {
+                (Some(c), Some(k)) => c.get(k).unwrap_or_else(|| {
+                    let run = load_run(s, forced);
+                    c.put(k, &run);
+                    run
+                }),
+                _ => load_run(s, forced),
+            };
+            run.content_key = key;
             tick();
             run
         })

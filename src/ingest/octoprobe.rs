@@ -360,6 +360,7 @@ pub fn load_run(dir: &Path) -> Run {
         xfail: None,
         ci: Default::default(),
         notes: Vec::new(),
+        content_key: None,
     };
     super::redact_run(&mut run);
     run

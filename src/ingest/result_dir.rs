@@ -304,6 +304,16 @@ fn drop_repeats(mut results: Vec<(String, FileResults)>) -> (Vec<FileResults>, V
     (kept, notes)
 }
 
+/// How deep below `dir` a run's files are looked for: with `run.json` every result file
+/// below belongs to the run; without, those directly in it.
+pub fn listing_depth(dir: &Path) -> usize {
+    if dir.join("run.json").is_file() {
+        16
+    } else {
+        1
+    }
+}
+
 /// Reads a run folder of result files. Never fails: problems are recorded on the run.
 pub fn load_run(dir: &Path, forced: Option<Format>) -> Run {
     load(dir, None, forced)
@@ -336,12 +346,7 @@ fn load(dir: &Path, only: Option<String>, forced: Option<Format>) -> Run {
     } else {
         RunJson::default()
     };
-    // With run.json every result file below belongs to the run; without, those directly in it.
-    let depth = if dir.join("run.json").is_file() {
-        16
-    } else {
-        1
-    };
+    let depth = listing_depth(dir);
     let files = match &only {
         Some(name) => vec![name.clone()],
         None => super::list_files(dir, depth),
@@ -510,6 +515,7 @@ fn load(dir: &Path, only: Option<String>, forced: Option<Format>) -> Run {
         secrets,
         xfail: None,
         ci,
+        content_key: None,
     };
     if !hosts.is_empty() && run.trigger.is_empty() {
         run.trigger = format!("on {}", hosts.join(", "));

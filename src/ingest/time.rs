@@ -1,16 +1,15 @@
 //! Octoprobe time stamps in the three formats found in real data; the raw string is always kept.
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A time as written by the producer, with what could be understood of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timestamp {
     pub raw: String,
     /// ISO 8601; without offset when the input had no zone.
     pub iso: Option<String>,
     /// Seconds since the epoch, reading a zone-less time as UTC (for ordering and durations).
-    #[serde(skip)]
     pub epoch: Option<i64>,
 }
 

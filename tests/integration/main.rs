@@ -1,6 +1,7 @@
 //! Integration tests: the `testpress` binary run on `content-samples/` and `tests/fixtures/`.
 
 mod build;
+mod cache;
 mod formats;
 mod history;
 mod reports;

@@ -30,6 +30,11 @@ where
         .args(args)
         .current_dir(root())
         .env("CI", "true")
+        // Never the user's own cache; the tests share one (keyed by content, it may be).
+        .env(
+            "TESTPRESS_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/testpress-cache"),
+        )
         .output()
         .expect("testpress runs")
 }

@@ -1,0 +1,136 @@
+//! The parse cache and incremental builds: they save time and change no byte of the site.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::*;
+
+/// Generated runs (`gen_bench`) in `dir`: their run folders, oldest first.
+fn generate(dir: &Path, format: &str, runs: usize, tests: usize) -> Vec<PathBuf> {
+    let out = Command::new(env!("CARGO_BIN_EXE_gen_bench"))
+        .arg(dir)
+        .args(["--format", format, "--runs", &runs.to_string()])
+        .args(["--tests", &tests.to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join("bench"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+fn build_with(roots: &Path, site: &Path, cache: Option<&Path>) -> std::process::Output {
+    let mut args = vec![
+        "build".into(),
+        roots.as_os_str().to_owned(),
+        "-o".into(),
+        site.as_os_str().to_owned(),
+    ];
+    match cache {
+        Some(c) => {
+            args.push("--cache-dir".into());
+            args.push(c.as_os_str().to_owned());
+        }
+        None => args.push("--no-cache".into()),
+    }
+    let out = testpress(args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
+fn cache_entries(cache: &Path) -> usize {
+    std::fs::read_dir(cache.join("runs")).map_or(0, |d| d.count())
+}
+
+#[test]
+fn a_warm_cache_gives_the_same_site_as_reading_afresh() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let runs = generate(&data, "junit", 4, 60);
+    let cache = tmp.path().join("cache");
+    let (cold, warm, fresh) = (
+        tmp.path().join("cold"),
+        tmp.path().join("warm"),
+        tmp.path().join("fresh"),
+    );
+    build_with(&data, &cold, Some(&cache));
+    assert_eq!(cache_entries(&cache), 4, "one entry per run");
+    build_with(&data, &warm, Some(&cache));
+    assert_eq!(
+        cache_entries(&cache),
+        4,
+        "read from the cache, nothing added"
+    );
+    build_with(&data, &fresh, None);
+    let fresh_tree = tree(&fresh);
+    assert!(fresh_tree.len() > 60, "a site with history pages");
+    assert!(tree(&cold) == fresh_tree, "cold cache: same site");
+    assert!(tree(&warm) == fresh_tree, "warm cache: same site");
+
+    // An input changes: its run is read again, and the site follows the new bytes.
+    let xml = runs[1].join("junit.xml");
+    let text = read(&xml);
+    let first = text.find("name=\"").unwrap() + "name=\"".len();
+    let renamed = format!("{}renamed_by_the_test_{}", &text[..first], &text[first..]);
+    std::fs::write(&xml, renamed).unwrap();
+    build_with(&data, &warm, Some(&cache));
+    assert_eq!(cache_entries(&cache), 5, "a new entry for the changed run");
+    build_with(&data, &fresh, None);
+    let fresh_tree = tree(&fresh);
+    assert!(tree(&warm) == fresh_tree, "after an edit: same site");
+    assert!(fresh_tree
+        .values()
+        .any(|b| String::from_utf8_lossy(b).contains("renamed_by_the_test_")));
+}
+
+#[test]
+fn adding_a_run_to_a_built_site_gives_the_site_of_a_full_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    for (format, tests) in [("junit", 50), ("octoprobe", 12)] {
+        let data = data.join(format);
+        let runs = generate(&data, format, 5, tests);
+        let cache = tmp.path().join(format!("cache-{format}"));
+        let site = tmp.path().join(format!("site-{format}"));
+        let held = tmp.path().join(format!("held-{format}"));
+        let last = runs.last().unwrap();
+        std::fs::rename(last, &held).unwrap();
+        build_with(&data, &site, Some(&cache));
+        std::fs::rename(&held, last).unwrap();
+        build_with(&data, &site, Some(&cache));
+        let fresh = tmp.path().join(format!("fresh-{format}"));
+        build_with(&data, &fresh, None);
+        let (a, b) = (tree(&site), tree(&fresh));
+        let differ: Vec<&String> = a
+            .keys()
+            .chain(b.keys())
+            .filter(|k| a.get(*k) != b.get(*k))
+            .collect();
+        assert!(differ.is_empty(), "{format}: {differ:?}");
+    }
+}
+
+#[test]
+fn result_files_are_copied_only_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    generate(&data, "junit", 2, 10);
+    let site = tmp.path().join("site");
+    build_with(&data, &site, None);
+    let run = site.join("bench/run-0000");
+    assert!(run.join("run.json").is_file());
+    assert!(!run.join("junit.xml").exists(), "shown in full, not copied");
+    let out = testpress([
+        "build".as_ref(),
+        data.as_os_str(),
+        "-o".as_ref(),
+        site.as_os_str(),
+        "--copy-results".as_ref(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(run.join("junit.xml").is_file());
+    assert!(read(&run.join("pytest/index.html")).contains("<a href=\"../junit.xml\">junit.xml</a>"));
+}
