@@ -11,7 +11,7 @@ use crate::deliver::output::{write_file_atomic, Staged};
 use crate::index::Index;
 use crate::ingest::{self, cache::Cache, xfail::XfailList};
 use crate::model::Run;
-use crate::render::{self, SiteOptions};
+use crate::render::{self, incremental::Incremental, SiteOptions};
 use crate::{progress, summary};
 
 /// Exit status when `--strict` is given and an input had problems.
@@ -345,10 +345,32 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         window_text: args.common.history.window_text(),
         previous: Some(args.output.clone()),
     };
-    render::write_site(&index, staged.path(), &opts, &|| pb.inc(1))
+    // What every page depends on besides its run: the program, theme and options.
+    let inc = cache.as_ref().map(|c| {
+        let seed = [
+            c.program(),
+            args.theme
+                .as_deref()
+                .map(ingest::cache::digest_path)
+                .unwrap_or_default(),
+            args.common
+                .xfail
+                .as_deref()
+                .map(ingest::cache::digest_path)
+                .unwrap_or_default(),
+            args.common.site_url.clone().unwrap_or_default(),
+            opts.window_text.clone(),
+        ]
+        .join("\n");
+        Incremental::load(&c.site_manifest(&args.output), seed)
+    });
+    render::write_site(&index, staged.path(), &opts, inc.as_ref(), &|| pb.inc(1))
         .context("the site was not written; the previous one is unchanged")?;
     lap("render and write", &mut stages);
     staged.commit()?;
+    if let Some(inc) = inc {
+        inc.save();
+    }
     lap("swap", &mut stages);
     if let Some(c) = &cache {
         c.prune();

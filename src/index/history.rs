@@ -1,7 +1,9 @@
 //! Every test's history across the runs of a testbed, each run's baseline, and what each
 //! failure means against it: new, still failing (since when), flaky (why), known, or fixed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -207,18 +209,26 @@ pub struct TestbedHistory {
     pub pages: BTreeMap<(String, String), String>,
 }
 
-/// One run's samples, a sample per key (attempts of a group merged in testid order), and
-/// its perf points.
-/// What one run adds to a testbed's history.
-type RunSamples = (Vec<(TestKey, Sample)>, Vec<(TestKey, PerfPoint)>);
+/// A test's identity borrowed from the runs while a history is built: (test group, test,
+/// variant, role). Owned [`TestKey`]s are made once per test, not once per sample.
+type KeyRef<'a> = (&'a str, &'a str, &'a str, &'a str);
 
-fn run_samples(run: &Run, i: usize) -> RunSamples {
-    let mut groups: Vec<&crate::model::GroupAttempt> = run.groups.iter().collect();
-    groups.sort_by(|a, b| a.testid.cmp(&b.testid));
-    let mut this_run: HashMap<TestKey, Sample> = HashMap::new();
+/// What one run adds to a testbed's history: a sample per key (attempts of a group merged
+/// in testid order) and its perf points.
+type RunSamples<'a> = (Vec<(KeyRef<'a>, Sample)>, Vec<(KeyRef<'a>, PerfPoint)>);
+
+/// `variants` are the (variant, role) of each of the run's groups.
+fn run_samples<'a>(run: &'a Run, i: usize, variants: &'a [(String, String)]) -> RunSamples<'a> {
+    let mut groups: Vec<usize> = (0..run.groups.len()).collect();
+    groups.sort_by(|&a, &b| run.groups[a].testid.cmp(&run.groups[b].testid));
+    let total: usize = run.groups.iter().map(|g| g.results.len()).sum();
+    let mut seen: FxHashMap<KeyRef, usize> =
+        FxHashMap::with_capacity_and_hasher(total, Default::default());
+    let mut samples: Vec<(KeyRef, Sample)> = Vec::with_capacity(total);
     let mut perf = Vec::new();
-    for g in groups {
-        let (variant, role) = key_variant(g);
+    for gi in groups {
+        let g = &run.groups[gi];
+        let (variant, role) = &variants[gi];
         let params: String = g
             .params
             .iter()
@@ -227,12 +237,12 @@ fn run_samples(run: &Run, i: usize) -> RunSamples {
             .collect::<Vec<_>>()
             .join(" ");
         for t in &g.results {
-            let key = TestKey {
-                testgroup: g.testgroup.clone(),
-                test: t.name.clone(),
-                variant: variant.clone(),
-                role: role.clone(),
-            };
+            let key = (
+                g.testgroup.as_str(),
+                t.name.as_str(),
+                variant.as_str(),
+                role.as_str(),
+            );
             if let Some(m) = t
                 .extra
                 .as_ref()
@@ -245,7 +255,7 @@ fn run_samples(run: &Run, i: usize) -> RunSamples {
                     .map(|m| m.value)
                     .unwrap_or(0.0);
                 perf.push((
-                    key.clone(),
+                    key,
                     PerfPoint {
                         run: i,
                         value: m.value,
@@ -254,12 +264,19 @@ fn run_samples(run: &Run, i: usize) -> RunSamples {
                     },
                 ));
             }
-            let s = this_run.entry(key).or_insert_with(|| Sample {
-                run: i,
-                outcomes: Vec::new(),
-                text: String::new(),
-                tentacle: g.tentacle_variant_role.clone(),
+            let at = *seen.entry(key).or_insert_with(|| {
+                samples.push((
+                    key,
+                    Sample {
+                        run: i,
+                        outcomes: Vec::new(),
+                        text: String::new(),
+                        tentacle: g.tentacle_variant_role.clone(),
+                    },
+                ));
+                samples.len() - 1
             });
+            let s = &mut samples[at].1;
             if let Some(x) = &t.extra {
                 s.outcomes
                     .extend(x.attempts.iter().map(|a| a.outcome.clone()));
@@ -270,10 +287,19 @@ fn run_samples(run: &Run, i: usize) -> RunSamples {
             }
         }
     }
-    // A perf point per key and run: the first attempt's.
+    // A perf point per key and run: the first attempt's (the sort is stable).
     perf.sort_by(|a, b| a.0.cmp(&b.0));
     perf.dedup_by(|a, b| a.0 == b.0);
-    (this_run.into_iter().collect(), perf)
+    (samples, perf)
+}
+
+fn owned(k: KeyRef) -> TestKey {
+    TestKey {
+        testgroup: k.0.to_string(),
+        test: k.1.to_string(),
+        variant: k.2.to_string(),
+        role: k.3.to_string(),
+    }
 }
 
 fn key_variant(g: &crate::model::GroupAttempt) -> (String, String) {
@@ -292,18 +318,34 @@ impl TestbedHistory {
     pub fn build(all: &[Run], runs: Vec<usize>) -> TestbedHistory {
         use rayon::prelude::*;
         // Each run on its own (in parallel), then merged in run order.
-        let per_run: Vec<RunSamples> = runs.par_iter().map(|&i| run_samples(&all[i], i)).collect();
-        let mut tests: HashMap<TestKey, Vec<Sample>> = HashMap::new();
-        let mut perf: BTreeMap<TestKey, Vec<PerfPoint>> = BTreeMap::new();
+        let variants: Vec<Vec<(String, String)>> = runs
+            .iter()
+            .map(|&i| all[i].groups.iter().map(key_variant).collect())
+            .collect();
+        let per_run: Vec<RunSamples> = runs
+            .par_iter()
+            .zip(variants.par_iter())
+            .map(|(&i, v)| run_samples(&all[i], i, v))
+            .collect();
+        let keys = per_run.iter().map(|(s, _)| s.len()).max().unwrap_or(0);
+        let mut tests: FxHashMap<KeyRef, Vec<Sample>> =
+            FxHashMap::with_capacity_and_hasher(keys * 2, Default::default());
+        let mut perf: FxHashMap<KeyRef, Vec<PerfPoint>> = FxHashMap::default();
         for (samples, points) in per_run {
             for (k, s) in samples {
-                tests.entry(k).or_default().push(s);
+                tests
+                    .entry(k)
+                    .or_insert_with(|| Vec::with_capacity(runs.len()))
+                    .push(s);
             }
             for (k, p) in points {
                 perf.entry(k).or_default().push(p);
             }
         }
-        let tests: BTreeMap<TestKey, Vec<Sample>> = tests.into_iter().collect();
+        let tests: BTreeMap<TestKey, Vec<Sample>> =
+            tests.into_iter().map(|(k, v)| (owned(k), v)).collect();
+        let perf: BTreeMap<TestKey, Vec<PerfPoint>> =
+            perf.into_iter().map(|(k, v)| (owned(k), v)).collect();
         // Runs were visited oldest first, so every list is in run order already.
         let mut pages = BTreeMap::new();
         let mut taken = std::collections::HashSet::new();

@@ -22,6 +22,7 @@ const KEEP_UNUSED: Duration = Duration::from_secs(14 * 24 * 3600);
 
 /// Where parsed runs are kept between builds.
 pub struct Cache {
+    dir: PathBuf,
     runs: PathBuf,
     /// Identifies the program that wrote an entry: another build of testpress may read
     /// the same files into a different model.
@@ -48,6 +49,7 @@ impl Cache {
             }
         }
         Cache {
+            dir: dir.to_path_buf(),
             runs: dir.join("runs"),
             program: h.digest128(),
         }
@@ -86,40 +88,20 @@ impl Cache {
             RunSource::Octoprobe(_) => 8,
             RunSource::Results(_) => result_dir::listing_depth(dir),
         };
-        let mut buf = vec![0u8; 1 << 16];
-        for e in WalkDir::new(dir)
-            .min_depth(1)
-            .max_depth(depth)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let e = e.ok()?;
-            let rel = e.path().strip_prefix(dir).ok()?;
-            h.update(rel.as_os_str().as_encoded_bytes());
-            let ft = e.file_type();
-            let tag: &[u8] = if ft.is_file() {
-                b"\0f\0"
-            } else if ft.is_dir() {
-                b"\0d\0"
-            } else {
-                b"\0l\0"
-            };
-            h.update(tag);
-            if ft.is_file() {
-                let mut f = fs::File::open(e.path()).ok()?;
-                let mut len: u64 = 0;
-                loop {
-                    let n = f.read(&mut buf).ok()?;
-                    if n == 0 {
-                        break;
-                    }
-                    h.update(&buf[..n]);
-                    len += n as u64;
-                }
-                h.update(&len.to_le_bytes());
-            }
-        }
+        hash_tree(&mut h, dir, depth)?;
         Some(format!("{:032x}", h.digest128()))
+    }
+
+    /// Identifies this testpress build, for keys made elsewhere.
+    pub fn program(&self) -> String {
+        format!("{:032x}", self.program)
+    }
+
+    /// Where the manifest of the site in `out` is kept (see `render::incremental`).
+    pub fn site_manifest(&self, out: &Path) -> PathBuf {
+        let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+        let h = xxhash_rust::xxh3::xxh3_128(abs.as_os_str().as_encoded_bytes());
+        self.dir.join("sites").join(format!("{h:032x}.json"))
     }
 
     fn entry(&self, key: &str) -> PathBuf {
@@ -171,6 +153,60 @@ impl Cache {
                 let _ = fs::remove_file(e.path());
             }
         }
+    }
+}
+
+/// Hashes the names and bytes of everything below `dir` (down to `depth`), in name order.
+/// `None` when something cannot be read.
+fn hash_tree(h: &mut Xxh3, dir: &Path, depth: usize) -> Option<()> {
+    let mut buf = vec![0u8; 1 << 16];
+    for e in WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(depth)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let e = e.ok()?;
+        let rel = e.path().strip_prefix(dir).ok()?;
+        h.update(rel.as_os_str().as_encoded_bytes());
+        let ft = e.file_type();
+        let tag: &[u8] = if ft.is_file() {
+            b"\0f\0"
+        } else if ft.is_dir() {
+            b"\0d\0"
+        } else {
+            b"\0l\0"
+        };
+        h.update(tag);
+        if ft.is_file() {
+            let mut f = fs::File::open(e.path()).ok()?;
+            let mut len: u64 = 0;
+            loop {
+                let n = f.read(&mut buf).ok()?;
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+                len += n as u64;
+            }
+            h.update(&len.to_le_bytes());
+        }
+    }
+    Some(())
+}
+
+/// A hash of a file's bytes, or of a folder's names and bytes; empty when unreadable.
+pub fn digest_path(path: &Path) -> String {
+    let mut h = Xxh3::new();
+    let ok = if path.is_dir() {
+        hash_tree(&mut h, path, usize::MAX).is_some()
+    } else {
+        fs::read(path).map(|b| h.update(&b)).is_ok()
+    };
+    if ok {
+        format!("{:032x}", h.digest128())
+    } else {
+        String::new()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Rendering: the HTML site, the markdown reports and `summary.json`, written into a folder.
 
 pub mod html;
+pub mod incremental;
 pub mod links;
 pub mod markdown;
 pub mod svg;
@@ -117,10 +118,12 @@ pub fn reports(
 }
 
 /// Writes the whole site into `out` (an empty folder). `tick` is called once per run written.
+/// With `inc`, a run whose inputs did not change since the previous build is linked from it.
 pub fn write_site(
     idx: &Index,
     out: &Path,
     opts: &SiteOptions,
+    inc: Option<&incremental::Incremental>,
     tick: &(dyn Fn() + Sync),
 ) -> Result<(), RenderError> {
     let env = html::environment(opts.theme.as_deref())?;
@@ -185,8 +188,25 @@ pub fn write_site(
         .enumerate()
         .flat_map(|(t, b)| b.runs.iter().map(move |&i| (i, t)))
         .collect();
+    let page_maps: Vec<incremental::PageMap> = match inc {
+        Some(_) => (0..idx.testbeds.len())
+            .map(|t| incremental::page_map(idx, t))
+            .collect(),
+        None => Vec::new(),
+    };
     jobs.par_iter().try_for_each(|&(i, t)| {
+        let rel = format!("{}/{}", idx.testbeds[t].slug, idx.runs[i].slug);
+        let fingerprint = inc.and_then(|inc| inc.fingerprint(idx, i, t, &page_maps[t]));
+        if let (Some(inc), Some(fp), Some(prev)) = (inc, &fingerprint, o.previous) {
+            if inc.reuse(&rel, fp, prev, out) {
+                tick();
+                return Ok(());
+            }
+        }
         let r = write_run(o, &env, idx, i, t, out, opts);
+        if let (Some(inc), Some(fp), Ok(())) = (inc, fingerprint, &r) {
+            inc.record(&rel, fp, out);
+        }
         tick();
         r
     })

@@ -1,0 +1,201 @@
+//! Incremental builds: a run's folder is made again only when what it is made from changed.
+//! Each build leaves in the cache a manifest of its runs: a fingerprint of their inputs and
+//! the size and hash of every file written for them. A run whose fingerprint matches has its
+//! files linked from the site being replaced, once their bytes are checked against the
+//! manifest. Without the manifest everything is rendered, to the same bytes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::index::Index;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    /// What every page of the site depends on (program, theme, options).
+    seed: String,
+    /// By run folder (`<testbed>/<run>`, relative to the site).
+    runs: BTreeMap<String, RunEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RunEntry {
+    fingerprint: String,
+    /// (path relative to the run folder, size, xxh3-64 of the bytes)
+    files: Vec<(String, u64, u64)>,
+}
+
+/// The manifest of the previous build and the one being made.
+pub struct Incremental {
+    path: PathBuf,
+    seed: String,
+    old: Manifest,
+    new: Mutex<BTreeMap<String, RunEntry>>,
+}
+
+/// The history page of each (test group, test) of a testbed, borrowed for quick lookups.
+pub type PageMap<'a> = HashMap<(&'a str, &'a str), &'a str>;
+
+impl Incremental {
+    /// `path` is where the manifest is kept; `seed` sums up what every page depends on.
+    pub fn load(path: &Path, seed: String) -> Incremental {
+        let old: Manifest = fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .filter(|m: &Manifest| m.seed == seed)
+            .unwrap_or_default();
+        Incremental {
+            path: path.to_path_buf(),
+            seed,
+            old,
+            new: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// What run `i`'s folder is made from; `None` when its inputs are not known by hash.
+    pub fn fingerprint(&self, idx: &Index, i: usize, t: usize, pages: &PageMap) -> Option<String> {
+        let run = &idx.runs[i];
+        let key = run.content_key.as_ref()?;
+        let mut h = Xxh3::new();
+        for part in [
+            self.seed.as_str(),
+            key,
+            &run.slug,
+            &idx.testbeds[t].slug,
+            &format!("{:?}", run.files),
+            // Baseline, findings and their links: all that other runs add to this one.
+            &format!("{:?}", idx.comparisons[i]),
+        ] {
+            h.update(part.as_bytes());
+            h.update(&[0]);
+        }
+        // The links to history pages (the xfail list is in the seed).
+        for g in &run.groups {
+            for r in &g.results {
+                let page = pages.get(&(g.testgroup.as_str(), r.name.as_str())).copied();
+                h.update(page.unwrap_or("").as_bytes());
+                h.update(&[0]);
+            }
+        }
+        Some(format!("{:032x}", h.digest128()))
+    }
+
+    /// Links the run folder `rel` into `out` from `previous` when the previous build made it
+    /// from the same fingerprint and its files still hold the bytes it wrote.
+    pub fn reuse(&self, rel: &str, fingerprint: &str, previous: &Path, out: &Path) -> bool {
+        let Some(entry) = self
+            .old
+            .runs
+            .get(rel)
+            .filter(|e| e.fingerprint == fingerprint)
+        else {
+            return false;
+        };
+        let (from, to) = (previous.join(rel), out.join(rel));
+        let mut buf = vec![0u8; 1 << 16];
+        let intact = entry.files.iter().all(|(f, size, hash)| {
+            let p = from.join(f);
+            fs::symlink_metadata(&p).is_ok_and(|m| m.is_file() && m.len() == *size)
+                && hash_file(&p, &mut buf) == Some(*hash)
+        });
+        if !intact {
+            return false;
+        }
+        for (f, _, _) in &entry.files {
+            let dst = to.join(f);
+            let linked = dst.parent().is_some_and(|d| fs::create_dir_all(d).is_ok())
+                && fs::hard_link(from.join(f), &dst).is_ok();
+            if !linked {
+                // Rendered after all: nothing half-linked may stay (a later write would
+                // go through a link into the previous site).
+                let _ = fs::remove_dir_all(&to);
+                return false;
+            }
+        }
+        self.new
+            .lock()
+            .expect("not poisoned")
+            .insert(rel.to_string(), entry.clone());
+        true
+    }
+
+    /// Records the files just written for run folder `rel`.
+    pub fn record(&self, rel: &str, fingerprint: String, out: &Path) {
+        let dir = out.join(rel);
+        let mut files = Vec::new();
+        let mut buf = vec![0u8; 1 << 16];
+        for e in walkdir::WalkDir::new(&dir)
+            .min_depth(1)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
+            let (Ok(meta), Some(hash)) = (e.metadata(), hash_file(e.path(), &mut buf)) else {
+                return;
+            };
+            let Some(name) = e
+                .path()
+                .strip_prefix(&dir)
+                .ok()
+                .and_then(|p| p.to_str())
+                .map(|p| p.replace('\\', "/"))
+            else {
+                return;
+            };
+            files.push((name, meta.len(), hash));
+        }
+        self.new
+            .lock()
+            .expect("not poisoned")
+            .insert(rel.to_string(), RunEntry { fingerprint, files });
+    }
+
+    /// Keeps this build's manifest for the next one; called once the site is in place.
+    pub fn save(self) {
+        let m = Manifest {
+            seed: self.seed,
+            runs: self.new.into_inner().expect("not poisoned"),
+        };
+        let Some(dir) = self.path.parent() else {
+            return;
+        };
+        if fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        if let (Ok(bytes), Ok(mut tmp)) =
+            (serde_json::to_vec(&m), tempfile::NamedTempFile::new_in(dir))
+        {
+            use std::io::Write;
+            if tmp.write_all(&bytes).is_ok() {
+                let _ = tmp.persist(&self.path);
+            }
+        }
+    }
+}
+
+/// xxh3-64 of a file's bytes, read through `buf`.
+fn hash_file(path: &Path, buf: &mut [u8]) -> Option<u64> {
+    use std::io::Read;
+    let mut f = fs::File::open(path).ok()?;
+    let mut h = Xxh3::new();
+    loop {
+        match f.read(buf).ok()? {
+            0 => return Some(h.digest()),
+            n => h.update(&buf[..n]),
+        }
+    }
+}
+
+/// The history pages of testbed `t`, for [`Incremental::fingerprint`].
+pub fn page_map(idx: &Index, t: usize) -> PageMap<'_> {
+    idx.histories[t]
+        .pages
+        .iter()
+        .map(|((g, n), p)| ((g.as_str(), n.as_str()), p.as_str()))
+        .collect()
+}
