@@ -207,6 +207,8 @@ pub struct TestbedHistory {
     pub perf: BTreeMap<TestKey, Vec<PerfPoint>>,
     /// Test page (relative to the testbed folder) of each (testgroup, test).
     pub pages: BTreeMap<(String, String), String>,
+    /// The lineage of each run (as `runs`), without a default base branch.
+    pub lineages: Vec<Lineage>,
 }
 
 /// A test's identity borrowed from the runs while a history is built: (test group, test,
@@ -216,6 +218,9 @@ type KeyRef<'a> = (&'a str, &'a str, &'a str, &'a str);
 /// What one run adds to a testbed's history: a sample per key (attempts of a group merged
 /// in testid order) and its perf points.
 type RunSamples<'a> = (Vec<(KeyRef<'a>, Sample)>, Vec<(KeyRef<'a>, PerfPoint)>);
+
+/// Samples dealt out by key (see `TestbedHistory::build`).
+type Shards<'a> = Vec<Vec<(KeyRef<'a>, Sample)>>;
 
 /// `variants` are the (variant, role) of each of the run's groups.
 fn run_samples<'a>(run: &'a Run, i: usize, variants: &'a [(String, String)]) -> RunSamples<'a> {
@@ -293,6 +298,11 @@ fn run_samples<'a>(run: &'a Run, i: usize, variants: &'a [(String, String)]) -> 
     (samples, perf)
 }
 
+fn shard_of(k: &KeyRef, shards: usize) -> usize {
+    use std::hash::BuildHasher;
+    (rustc_hash::FxBuildHasher.hash_one(k) % shards as u64) as usize
+}
+
 fn owned(k: KeyRef) -> TestKey {
     TestKey {
         testgroup: k.0.to_string(),
@@ -322,28 +332,53 @@ impl TestbedHistory {
             .iter()
             .map(|&i| all[i].groups.iter().map(key_variant).collect())
             .collect();
-        let per_run: Vec<RunSamples> = runs
+        // Samples are dealt into shards by key, each merged on its own: the keys of one
+        // shard are in no other, and each list stays in run order.
+        const SHARDS: usize = 8;
+        let per_run: Vec<(Shards, Vec<(KeyRef, PerfPoint)>)> = runs
             .par_iter()
             .zip(variants.par_iter())
-            .map(|(&i, v)| run_samples(&all[i], i, v))
+            .map(|(&i, v)| {
+                let (samples, points) = run_samples(&all[i], i, v);
+                let mut shards: Vec<Vec<(KeyRef, Sample)>> = (0..SHARDS)
+                    .map(|_| Vec::with_capacity(samples.len() / SHARDS + 1))
+                    .collect();
+                for (k, s) in samples {
+                    shards[shard_of(&k, SHARDS)].push((k, s));
+                }
+                (shards, points)
+            })
             .collect();
-        let keys = per_run.iter().map(|(s, _)| s.len()).max().unwrap_or(0);
-        let mut tests: FxHashMap<KeyRef, Vec<Sample>> =
-            FxHashMap::with_capacity_and_hasher(keys * 2, Default::default());
+        let mut by_shard: Vec<Shards> = (0..SHARDS)
+            .map(|_| Vec::with_capacity(runs.len()))
+            .collect();
         let mut perf: FxHashMap<KeyRef, Vec<PerfPoint>> = FxHashMap::default();
-        for (samples, points) in per_run {
-            for (k, s) in samples {
-                tests
-                    .entry(k)
-                    .or_insert_with(|| Vec::with_capacity(runs.len()))
-                    .push(s);
+        for (shards, points) in per_run {
+            for (k, list) in shards.into_iter().enumerate() {
+                by_shard[k].push(list);
             }
             for (k, p) in points {
                 perf.entry(k).or_default().push(p);
             }
         }
-        let tests: BTreeMap<TestKey, Vec<Sample>> =
-            tests.into_iter().map(|(k, v)| (owned(k), v)).collect();
+        let merged: Vec<Vec<(TestKey, Vec<Sample>)>> = by_shard
+            .into_par_iter()
+            .map(|lists| {
+                let keys = lists.iter().map(Vec::len).max().unwrap_or(0);
+                let mut tests: FxHashMap<KeyRef, Vec<Sample>> =
+                    FxHashMap::with_capacity_and_hasher(keys * 2, Default::default());
+                for list in lists {
+                    for (k, s) in list {
+                        tests
+                            .entry(k)
+                            .or_insert_with(|| Vec::with_capacity(runs.len()))
+                            .push(s);
+                    }
+                }
+                tests.into_iter().map(|(k, v)| (owned(k), v)).collect()
+            })
+            .collect();
+        let tests: BTreeMap<TestKey, Vec<Sample>> = merged.into_iter().flatten().collect();
         let perf: BTreeMap<TestKey, Vec<PerfPoint>> =
             perf.into_iter().map(|(k, v)| (owned(k), v)).collect();
         // Runs were visited oldest first, so every list is in run order already.
@@ -361,6 +396,7 @@ impl TestbedHistory {
             }
         }
         TestbedHistory {
+            lineages: runs.iter().map(|&i| lineage(&all[i], None)).collect(),
             runs,
             tests,
             perf,
@@ -462,8 +498,7 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
     let mut lineage_mask = vec![false; all.len()];
     lineage_mask[run] = true;
     if let (Some(b), Some(l)) = (base, &base_branch) {
-        for &j in &h.runs {
-            let lj = lineage(&all[j], None);
+        for (&j, lj) in h.runs.iter().zip(&h.lineages) {
             if time_of(&all[j]) <= time_of(&all[b]) && !lj.pr && lj.branch == l.branch {
                 lineage_mask[j] = true;
             }

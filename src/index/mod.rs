@@ -68,11 +68,21 @@ impl Index {
                 runs: idx,
             });
         }
-        let mut summaries: Vec<Summary> = runs.par_iter().map(summarize).collect();
-        let histories: Vec<history::TestbedHistory> = testbeds
-            .par_iter()
-            .map(|t| history::TestbedHistory::build(&runs, t.runs.iter().rev().copied().collect()))
-            .collect();
+        // Independent parts side by side: one testbed alone still keeps both cores busy.
+        let (mut summaries, histories): (Vec<Summary>, Vec<history::TestbedHistory>) = rayon::join(
+            || runs.par_iter().map(summarize).collect(),
+            || {
+                testbeds
+                    .par_iter()
+                    .map(|t| {
+                        history::TestbedHistory::build(
+                            &runs,
+                            t.runs.iter().rev().copied().collect(),
+                        )
+                    })
+                    .collect()
+            },
+        );
         for (t, h) in testbeds.iter().zip(&histories) {
             for &i in &t.runs {
                 for m in &mut summaries[i].matrices {
@@ -84,23 +94,30 @@ impl Index {
             }
         }
         let mut comparisons = vec![history::Comparison::default(); runs.len()];
-        let computed: Vec<(usize, history::Comparison)> = testbeds
-            .par_iter()
-            .zip(&histories)
-            .flat_map(|(t, h)| {
-                t.runs
-                    .par_iter()
-                    .map(|&i| (i, history::compare(&runs, h, i, opts)))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let (computed, rankings): (Vec<(usize, history::Comparison)>, Vec<rankings::Rankings>) =
+            rayon::join(
+                || {
+                    testbeds
+                        .par_iter()
+                        .zip(&histories)
+                        .flat_map(|(t, h)| {
+                            t.runs
+                                .par_iter()
+                                .map(|&i| (i, history::compare(&runs, h, i, opts)))
+                                .collect::<Vec<_>>()
+                        })
+                        .collect()
+                },
+                || {
+                    histories
+                        .par_iter()
+                        .map(|h| rankings::rank(&runs, h, opts.window))
+                        .collect()
+                },
+            );
         for (i, c) in computed {
             comparisons[i] = c;
         }
-        let rankings = histories
-            .iter()
-            .map(|h| rankings::rank(&runs, h, opts.window))
-            .collect();
         Index {
             runs,
             summaries,

@@ -49,18 +49,37 @@ impl Window {
 
 const TOP: usize = 20;
 
-fn rows(
-    counts: BTreeMap<String, (BTreeSet<usize>, BTreeSet<usize>)>,
-    href: impl Fn(&str) -> Option<String>,
-) -> Vec<RankRow> {
+/// A set of run indexes as bits: a tally touches it once per sample.
+#[derive(Default)]
+struct RunSet(Vec<u64>);
+
+impl RunSet {
+    fn insert(&mut self, i: usize) {
+        let w = i / 64;
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << (i % 64);
+    }
+
+    fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+}
+
+/// Per name: the runs where it failed, and the runs where it ran.
+type Tally = BTreeMap<String, (RunSet, RunSet)>;
+
+fn rows(counts: Tally, href: impl Fn(&str) -> Option<String>) -> Vec<RankRow> {
     let mut v: Vec<RankRow> = counts
         .into_iter()
-        .filter(|(_, (fail, _))| !fail.is_empty())
-        .map(|(name, (fail, ran))| RankRow {
+        .map(|(name, (fail, ran))| (name, fail.len(), ran.len()))
+        .filter(|&(_, fail, _)| fail > 0)
+        .map(|(name, failures, runs)| RankRow {
             href: href(&name),
             name,
-            failures: fail.len(),
-            runs: ran.len(),
+            failures,
+            runs,
         })
         .collect();
     v.sort_by(|a, b| b.failures.cmp(&a.failures).then(a.name.cmp(&b.name)));
@@ -75,7 +94,6 @@ pub fn rank(all: &[Run], h: &TestbedHistory, window: Window) -> Rankings {
         .copied()
         .filter(|&i| window.contains(&all[i]))
         .collect();
-    type Tally = BTreeMap<String, (BTreeSet<usize>, BTreeSet<usize>)>;
     let (mut tests, mut groups, mut boards, mut prs): (Tally, Tally, Tally, Tally) =
         Default::default();
     let mut test_pages = BTreeMap::new();

@@ -1,8 +1,9 @@
 //! Incremental builds: a run's folder is made again only when what it is made from changed.
 //! Each build leaves in the cache a manifest of its runs: a fingerprint of their inputs and
-//! the size and hash of every file written for them. A run whose fingerprint matches has its
-//! files linked from the site being replaced, once their bytes are checked against the
-//! manifest. Without the manifest everything is rendered, to the same bytes.
+//! the identity (size, inode, modification time) of every file written for them. A run
+//! whose fingerprint matches has its files linked from the site being replaced, once they
+//! are checked to be those very files. Without the manifest everything is rendered, to the
+//! same bytes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -25,8 +26,38 @@ struct Manifest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RunEntry {
     fingerprint: String,
-    /// (path relative to the run folder, size, xxh3-64 of the bytes)
-    files: Vec<(String, u64, u64)>,
+    /// Path relative to the run folder, and what the file was when written.
+    files: Vec<(String, FileId)>,
+}
+
+/// A written file as the file system knows it: a rewrite, or another build into the same
+/// folder, changes the inode or the time (hard links keep both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct FileId {
+    size: u64,
+    inode: u64,
+    mtime_ns: i128,
+}
+
+impl FileId {
+    fn of(path: &Path) -> Option<FileId> {
+        let m = fs::symlink_metadata(path).ok().filter(|m| m.is_file())?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let inode = 0;
+        let mtime_ns = m
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(-1);
+        Some(FileId {
+            size: m.len(),
+            inode,
+            mtime_ns,
+        })
+    }
 }
 
 /// The manifest of the previous build and the one being made.
@@ -96,16 +127,14 @@ impl Incremental {
             return false;
         };
         let (from, to) = (previous.join(rel), out.join(rel));
-        let mut buf = vec![0u8; 1 << 16];
-        let intact = entry.files.iter().all(|(f, size, hash)| {
-            let p = from.join(f);
-            fs::symlink_metadata(&p).is_ok_and(|m| m.is_file() && m.len() == *size)
-                && hash_file(&p, &mut buf) == Some(*hash)
-        });
+        let intact = entry
+            .files
+            .iter()
+            .all(|(f, id)| FileId::of(&from.join(f)) == Some(*id));
         if !intact {
             return false;
         }
-        for (f, _, _) in &entry.files {
+        for (f, _) in &entry.files {
             let dst = to.join(f);
             let linked = dst.parent().is_some_and(|d| fs::create_dir_all(d).is_ok())
                 && fs::hard_link(from.join(f), &dst).is_ok();
@@ -127,7 +156,6 @@ impl Incremental {
     pub fn record(&self, rel: &str, fingerprint: String, out: &Path) {
         let dir = out.join(rel);
         let mut files = Vec::new();
-        let mut buf = vec![0u8; 1 << 16];
         for e in walkdir::WalkDir::new(&dir)
             .min_depth(1)
             .sort_by_file_name()
@@ -135,19 +163,16 @@ impl Incremental {
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
         {
-            let (Ok(meta), Some(hash)) = (e.metadata(), hash_file(e.path(), &mut buf)) else {
-                return;
-            };
-            let Some(name) = e
+            let name = e
                 .path()
                 .strip_prefix(&dir)
                 .ok()
                 .and_then(|p| p.to_str())
-                .map(|p| p.replace('\\', "/"))
-            else {
+                .map(|p| p.replace('\\', "/"));
+            let (Some(name), Some(id)) = (name, FileId::of(e.path())) else {
                 return;
             };
-            files.push((name, meta.len(), hash));
+            files.push((name, id));
         }
         self.new
             .lock()
@@ -174,19 +199,6 @@ impl Incremental {
             if tmp.write_all(&bytes).is_ok() {
                 let _ = tmp.persist(&self.path);
             }
-        }
-    }
-}
-
-/// xxh3-64 of a file's bytes, read through `buf`.
-fn hash_file(path: &Path, buf: &mut [u8]) -> Option<u64> {
-    use std::io::Read;
-    let mut f = fs::File::open(path).ok()?;
-    let mut h = Xxh3::new();
-    loop {
-        match f.read(buf).ok()? {
-            0 => return Some(h.digest()),
-            n => h.update(&buf[..n]),
         }
     }
 }
