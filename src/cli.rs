@@ -373,7 +373,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     }
     lap("swap", &mut stages);
     if let Some(c) = &cache {
-        c.prune();
+        c.finish();
     }
     pb.finish_and_clear();
     if args.timings {

@@ -111,10 +111,28 @@ impl Staged {
             return Err(io(target)(e));
         }
         if let Some((aside, _)) = old {
-            let _ = fs::remove_dir_all(aside);
+            remove_tree(&aside);
         }
         Ok(())
     }
+}
+
+/// Removes a site folder with both cores: its run folders (two levels down) side by side,
+/// then what is left. Errors are ignored: it is the replaced site.
+fn remove_tree(dir: &Path) {
+    use rayon::prelude::*;
+    let subfolders: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .min_depth(3)
+        .max_depth(3)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+        .map(|e| e.into_path())
+        .collect();
+    subfolders.par_iter().for_each(|d| {
+        let _ = fs::remove_dir_all(d);
+    });
+    let _ = fs::remove_dir_all(dir);
 }
 
 /// Writes one file atomically: a temporary file beside it, then a rename.

@@ -664,12 +664,11 @@ pub fn flip_rate<'a>(
     })
 }
 
-/// The share of flips of a key over its whole history, for its page.
-pub fn flip_share(samples: &[Sample]) -> Option<f64> {
+/// How often a key's verdict changed between pass and fail over its whole history, for
+/// its page (a count, not a rate: it stays put while the test does).
+pub fn flips(samples: &[Sample]) -> usize {
     let verdicts: Vec<bool> = samples.iter().filter_map(Sample::verdict).collect();
-    (verdicts.len() >= 2).then(|| {
-        verdicts.windows(2).filter(|w| w[0] != w[1]).count() as f64 / (verdicts.len() - 1) as f64
-    })
+    verdicts.windows(2).filter(|w| w[0] != w[1]).count()
 }
 
 #[cfg(test)]

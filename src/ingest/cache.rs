@@ -2,10 +2,14 @@
 //! everything their reading depends on (the files' names and bytes, the folder, the options,
 //! the testpress binary). It only saves time: deleting it changes no output.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
 
 use walkdir::WalkDir;
 use xxhash_rust::xxh3::Xxh3;
@@ -20,6 +24,10 @@ const FORMAT: &str = "testpress-run-cache-1";
 /// Entries not used for this long are removed at the end of a build.
 const KEEP_UNUSED: Duration = Duration::from_secs(14 * 24 * 3600);
 
+/// A run folder's entries as the file system describes them: (relative path, kind, size,
+/// modification time, inode). When none of them changed, neither did the content hash.
+type Listing = Vec<(String, u8, u64, i128, u64)>;
+
 /// Where parsed runs are kept between builds.
 pub struct Cache {
     dir: PathBuf,
@@ -27,6 +35,16 @@ pub struct Cache {
     /// Identifies the program that wrote an entry: another build of testpress may read
     /// the same files into a different model.
     program: u128,
+    /// The previous build's listings and keys, by run folder (see [`Cache::key`]).
+    known: HashMap<u128, (Listing, String)>,
+    /// This build's, saved by [`Cache::finish`].
+    seen: Mutex<Vec<(u128, Listing, String)>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Listings {
+    program: u128,
+    runs: Vec<(u128, Listing, String)>,
 }
 
 impl Cache {
@@ -48,10 +66,24 @@ impl Cache {
                 h.update(&t.unwrap_or_default().as_nanos().to_le_bytes());
             }
         }
+        let program = h.digest128();
+        let known = fs::read(dir.join("listings.bin"))
+            .ok()
+            .and_then(|b| postcard::from_bytes::<Listings>(&b).ok())
+            .filter(|l| l.program == program)
+            .map(|l| {
+                l.runs
+                    .into_iter()
+                    .map(|(k, l, key)| (k, (l, key)))
+                    .collect()
+            })
+            .unwrap_or_default();
         Cache {
             dir: dir.to_path_buf(),
             runs: dir.join("runs"),
-            program: h.digest128(),
+            program,
+            known,
+            seen: Mutex::new(Vec::new()),
         }
     }
 
@@ -65,7 +97,9 @@ impl Cache {
     }
 
     /// The key of a run: every name and byte below its folder that its reader may look at.
-    /// `None` when a file cannot be read (the reader reports it; nothing is cached).
+    /// The bytes are hashed again only when a file's size, time or inode changed since the
+    /// previous build (as git and make tell changes). `None` when a file cannot be read
+    /// (the reader reports it; nothing is cached).
     pub fn key(&self, source: &RunSource, forced: Option<Format>) -> Option<String> {
         let dir = source.path();
         let mut h = Xxh3::new();
@@ -88,8 +122,20 @@ impl Cache {
             RunSource::Octoprobe(_) => 8,
             RunSource::Results(_) => result_dir::listing_depth(dir),
         };
-        hash_tree(&mut h, dir, depth)?;
-        Some(format!("{:032x}", h.digest128()))
+        let folder = h.clone().digest128();
+        let listing = list_tree(dir, depth)?;
+        let key = match self.known.get(&folder) {
+            Some((l, key)) if *l == listing => key.clone(),
+            _ => {
+                hash_tree(&mut h, dir, &listing)?;
+                format!("{:032x}", h.digest128())
+            }
+        };
+        self.seen
+            .lock()
+            .expect("not poisoned")
+            .push((folder, listing, key.clone()));
+        Some(key)
     }
 
     /// Identifies this testpress build, for keys made elsewhere.
@@ -113,11 +159,16 @@ impl Cache {
         let path = self.entry(key);
         let bytes = fs::read(&path).ok()?;
         let run = postcard::from_bytes(&bytes).ok()?;
-        // Marks the entry as used, so that pruning keeps it.
-        let _ = fs::File::options()
-            .write(true)
-            .open(&path)
-            .and_then(|f| f.set_modified(SystemTime::now()));
+        // Marks the entry as used, so that pruning keeps it (once a day is enough).
+        let stale = fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(24 * 3600));
+        if stale {
+            let _ = fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(SystemTime::now()));
+        }
         Some(run)
     }
 
@@ -138,8 +189,30 @@ impl Cache {
         }
     }
 
-    /// Removes entries that no build has used for two weeks.
-    pub fn prune(&self) {
+    /// Ends a build: keeps its listings for the next one and removes entries that no
+    /// build has used for two weeks.
+    pub fn finish(&self) {
+        let mut runs = std::mem::take(&mut *self.seen.lock().expect("not poisoned"));
+        runs.sort_by_key(|r| r.0);
+        let listings = Listings {
+            program: self.program,
+            runs,
+        };
+        if let (Ok(bytes), Ok(())) = (
+            postcard::to_stdvec(&listings),
+            fs::create_dir_all(&self.dir),
+        ) {
+            if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(&self.dir) {
+                use std::io::Write;
+                if tmp.write_all(&bytes).is_ok() {
+                    let _ = tmp.persist(self.dir.join("listings.bin"));
+                }
+            }
+        }
+        self.prune();
+    }
+
+    fn prune(&self) {
         let Ok(entries) = fs::read_dir(&self.runs) else {
             return;
         };
@@ -156,10 +229,9 @@ impl Cache {
     }
 }
 
-/// Hashes the names and bytes of everything below `dir` (down to `depth`), in name order.
-/// `None` when something cannot be read.
-fn hash_tree(h: &mut Xxh3, dir: &Path, depth: usize) -> Option<()> {
-    let mut buf = vec![0u8; 1 << 16];
+/// Everything below `dir` (down to `depth`), in name order, as the file system describes it.
+fn list_tree(dir: &Path, depth: usize) -> Option<Listing> {
+    let mut out = Vec::new();
     for e in WalkDir::new(dir)
         .min_depth(1)
         .max_depth(depth)
@@ -167,19 +239,48 @@ fn hash_tree(h: &mut Xxh3, dir: &Path, depth: usize) -> Option<()> {
         .sort_by_file_name()
     {
         let e = e.ok()?;
-        let rel = e.path().strip_prefix(dir).ok()?;
-        h.update(rel.as_os_str().as_encoded_bytes());
+        let rel = e
+            .path()
+            .strip_prefix(dir)
+            .ok()?
+            .to_string_lossy()
+            .into_owned();
         let ft = e.file_type();
-        let tag: &[u8] = if ft.is_file() {
-            b"\0f\0"
+        let kind = if ft.is_file() {
+            b'f'
         } else if ft.is_dir() {
-            b"\0d\0"
+            b'd'
         } else {
-            b"\0l\0"
+            b'l'
         };
-        h.update(tag);
-        if ft.is_file() {
-            let mut f = fs::File::open(e.path()).ok()?;
+        let (size, mtime, inode) = if ft.is_file() {
+            let m = e.metadata().ok()?;
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(-1, |d| d.as_nanos() as i128);
+            #[cfg(unix)]
+            let inode = std::os::unix::fs::MetadataExt::ino(&m);
+            #[cfg(not(unix))]
+            let inode = 0;
+            (m.len(), mtime, inode)
+        } else {
+            (0, 0, 0)
+        };
+        out.push((rel, kind, size, mtime, inode));
+    }
+    Some(out)
+}
+
+/// Hashes the names and bytes of the `listing` of `dir`. `None` when a file cannot be read.
+fn hash_tree(h: &mut Xxh3, dir: &Path, listing: &Listing) -> Option<()> {
+    let mut buf = vec![0u8; 1 << 16];
+    for (rel, kind, _, _, _) in listing {
+        h.update(rel.as_bytes());
+        h.update(&[0, *kind, 0]);
+        if *kind == b'f' {
+            let mut f = fs::File::open(dir.join(rel)).ok()?;
             let mut len: u64 = 0;
             loop {
                 let n = f.read(&mut buf).ok()?;
@@ -199,7 +300,9 @@ fn hash_tree(h: &mut Xxh3, dir: &Path, depth: usize) -> Option<()> {
 pub fn digest_path(path: &Path) -> String {
     let mut h = Xxh3::new();
     let ok = if path.is_dir() {
-        hash_tree(&mut h, path, usize::MAX).is_some()
+        list_tree(path, usize::MAX)
+            .and_then(|l| hash_tree(&mut h, path, &l))
+            .is_some()
     } else {
         fs::read(path).map(|b| h.update(&b)).is_ok()
     };

@@ -10,6 +10,7 @@ use crate::index::Index;
 use crate::ingest::time::format_duration;
 use crate::model::{GitRef, GroupAttempt, GroupState, Outcome, Run};
 use crate::paths::url_path;
+use crate::render::strip::{self, Cell, RunLabel};
 use crate::render::{links, svg};
 use crate::summary::{Counts, Summary};
 
@@ -810,60 +811,6 @@ pub fn group_page(
     render(env, "group.html", ctx)
 }
 
-/// One cell of an outcome strip.
-struct Cell<'a> {
-    /// `pass`, `fail`, `flaky`, `known`, `skip` or `none` (the test did not run).
-    class: &'static str,
-    /// Escaped already, as is `href`.
-    title: String,
-    href: &'a str,
-}
-
-/// A run as a strip cell shows it: its link from a history page and its tooltip.
-pub struct RunLabel {
-    href: String,
-    title: String,
-}
-
-/// The strip labels of a testbed's runs, oldest first, made once for all its history pages.
-pub fn run_labels(idx: &Index, t: usize) -> Vec<RunLabel> {
-    idx.histories[t]
-        .runs
-        .iter()
-        .map(|&i| {
-            let r = &idx.runs[i];
-            // The date is enough in a tooltip; the run page has the rest.
-            let when: String = r
-                .time_start
-                .as_ref()
-                .map(|t| t.display().chars().take(16).collect())
-                .unwrap_or_default();
-            RunLabel {
-                href: escape_html(&format!("../{}/index.html", url_path(&r.slug))),
-                title: escape_html(&format!("{} {when}", r.id)),
-            }
-        })
-        .collect()
-}
-
-/// A row of coloured cells, oldest run on the left, each linking to its run. Plain links
-/// styled as blocks: a testbed with hundreds of runs draws hundreds of them per page, and
-/// this is half the bytes of an SVG rectangle with its tooltip.
-fn strip(cells: &[Cell]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(cells.len() * 80 + 32);
-    s.push_str("<div class=\"strip\" role=\"img\">");
-    for c in cells {
-        let _ = write!(
-            s,
-            "<a class=\"s-{}\" href=\"{}\" title=\"{}\"></a>",
-            c.class, c.href, c.title
-        );
-    }
-    s.push_str("</div>");
-    s
-}
-
 /// The history page of one test of a testbed: a strip per board or platform.
 pub fn test_page(
     env: &Environment,
@@ -873,7 +820,7 @@ pub fn test_page(
     test: &str,
     labels: &[RunLabel],
 ) -> Result<String, ThemeError> {
-    use crate::index::history::{flip_share, State};
+    use crate::index::history::{flips, State};
     let bed = &idx.testbeds[t];
     let h = &idx.histories[t];
     #[derive(Serialize)]
@@ -889,17 +836,16 @@ pub fn test_page(
         role: String,
         tentacles: String,
         strip: String,
-        now: String,
+        now: &'static str,
         now_class: &'static str,
-        last_run: String,
-        last_slug: String,
+        now_run: String,
+        now_slug: String,
         since: Option<String>,
         since_slug: String,
         since_date: Option<String>,
         since_commit: Option<String>,
         failed_runs: usize,
-        runs: usize,
-        flip_rate: Option<String>,
+        flips: usize,
         failures: Vec<FailureView>,
         perf: Option<String>,
     }
@@ -922,33 +868,34 @@ pub fn test_page(
             .runs
             .iter()
             .zip(labels)
-            .map(|(&i, label)| match next.next_if(|s| s.run == i) {
-                Some(s) => {
-                    let mut title = format!("{}:", label.title);
-                    for o in &s.outcomes {
-                        title.push(' ');
-                        // An unknown outcome is the input's own word.
-                        title.push_str(&escape_html(o.short()));
-                    }
-                    Cell {
-                        class: match s.state() {
-                            State::Pass => "pass",
-                            State::Fail => "fail",
-                            State::Flaky => "flaky",
-                            State::Known => "known",
-                            State::Skip => "skip",
-                        },
-                        title,
-                        href: &label.href,
-                    }
-                }
+            .map(|(&i, run)| match next.next_if(|s| s.run == i) {
+                Some(s) => Cell {
+                    class: match s.state() {
+                        State::Pass => "pass",
+                        State::Fail => "fail",
+                        State::Flaky => "flaky",
+                        State::Known => "known",
+                        State::Skip => "skip",
+                    },
+                    // An unknown outcome is the input's own word.
+                    outcomes: s
+                        .outcomes
+                        .iter()
+                        .map(|o| escape_html(o.short()))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    run,
+                },
                 None => Cell {
                     class: "none",
-                    title: format!("{}: did not run", label.title),
-                    href: &label.href,
+                    outcomes: "did not run".into(),
+                    run,
                 },
             })
             .collect();
+        // The streak still going: what the test does now, and since when.
+        let open = strip::streaks(&cells).last().map_or(0, |&(first, _)| first);
+        let (now_class, now_run) = (cells.get(open).map_or("none", |c| c.class), h.runs[open]);
         let last = samples.last().expect("a key has samples");
         let mut since = None;
         if last.failing() {
@@ -963,7 +910,13 @@ pub fn test_page(
             since = Some(first.run);
         }
         if source_url.is_none() {
-            let r = &idx.runs[last.run];
+            // From the run where the current streak began: the link stays the same while
+            // the test's result does.
+            let r = &idx.runs[if now_class == "none" {
+                last.run
+            } else {
+                now_run
+            }];
             source_url = r
                 .groups
                 .iter()
@@ -1007,27 +960,21 @@ pub fn test_page(
                 .collect();
             svg::line_chart(&pts, "µs", None)
         });
-        let now = last
-            .outcomes
-            .iter()
-            .map(|o| o.short())
-            .collect::<Vec<_>>()
-            .join(" ");
         variants.push(VariantView {
             variant: key.variant.clone(),
             role: key.role.clone(),
             tentacles: tentacles.join(", "),
-            strip: strip(&cells),
-            now,
-            now_class: match last.state() {
-                State::Pass => "passed",
-                State::Fail => "failed",
-                State::Flaky => "flaky",
-                State::Known => "xfailed",
-                State::Skip => "skipped",
+            strip: strip::strip(&cells),
+            now: strip::word(now_class),
+            now_class: match now_class {
+                "pass" => "passed",
+                "fail" => "failed",
+                "flaky" => "flaky",
+                "known" => "xfailed",
+                _ => "skipped",
             },
-            last_run: idx.runs[last.run].id.clone(),
-            last_slug: url_path(&idx.runs[last.run].slug),
+            now_run: idx.runs[now_run].id.clone(),
+            now_slug: url_path(&idx.runs[now_run].slug),
             since: since.map(|i| idx.runs[i].id.clone()),
             since_slug: since
                 .map(|i| url_path(&idx.runs[i].slug))
@@ -1041,8 +988,7 @@ pub fn test_page(
                     .or_else(|| r.ci.commit.as_ref().map(|c| c.chars().take(7).collect()))
             }),
             failed_runs: samples.iter().filter(|s| s.failing()).count(),
-            runs: samples.len(),
-            flip_rate: flip_share(samples).map(|f| format!("{:.0}", f * 100.0)),
+            flips: flips(samples),
             failures,
             perf,
         });
@@ -1057,7 +1003,6 @@ pub fn test_page(
         testbed => bed.name,
         testgroup => testgroup,
         test => test,
-        run_count => h.runs.len(),
         source_url => source_url,
         variants => variants,
     };

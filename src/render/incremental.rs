@@ -134,10 +134,13 @@ impl Incremental {
         if !intact {
             return false;
         }
+        // Each folder once: most of a run's files share two or three.
+        let mut made: std::collections::HashSet<&Path> = std::collections::HashSet::new();
         for (f, _) in &entry.files {
             let dst = to.join(f);
-            let linked = dst.parent().is_some_and(|d| fs::create_dir_all(d).is_ok())
-                && fs::hard_link(from.join(f), &dst).is_ok();
+            let folder = Path::new(f).parent().unwrap_or(Path::new(""));
+            let folder_ok = !made.insert(folder) || fs::create_dir_all(to.join(folder)).is_ok();
+            let linked = folder_ok && fs::hard_link(from.join(f), &dst).is_ok();
             if !linked {
                 // Rendered after all: nothing half-linked may stay (a later write would
                 // go through a link into the previous site).

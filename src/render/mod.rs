@@ -4,6 +4,7 @@ pub mod html;
 pub mod incremental;
 pub mod links;
 pub mod markdown;
+pub mod strip;
 pub mod svg;
 
 use std::fs;
@@ -171,7 +172,7 @@ pub fn write_site(
         )?;
         let tests = dir.join("tests");
         fs::create_dir_all(&tests).map_err(io(&tests))?;
-        let labels = html::run_labels(idx, t);
+        let labels = strip::run_labels(idx, t);
         idx.histories[t]
             .pages
             .par_iter()

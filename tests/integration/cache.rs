@@ -99,8 +99,33 @@ fn adding_a_run_to_a_built_site_gives_the_site_of_a_full_build() {
         let last = runs.last().unwrap();
         std::fs::rename(last, &held).unwrap();
         build_with(&data, &site, Some(&cache));
+        let before = tree(&site);
+        let inode = |rel: &str| {
+            std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(site.join(rel)).unwrap())
+        };
+        let history: Vec<(String, u64)> = before
+            .keys()
+            .filter(|k| k.contains("/tests/"))
+            .map(|k| (k.clone(), inode(k)))
+            .collect();
         std::fs::rename(&held, last).unwrap();
         build_with(&data, &site, Some(&cache));
+        // A test whose result did not change keeps its history page, the very file.
+        let after = tree(&site);
+        let kept = history
+            .iter()
+            .filter(|(k, ino)| after.get(k) == before.get(k) && inode(k) == *ino)
+            .count();
+        let same = history
+            .iter()
+            .filter(|(k, _)| after.get(k) == before.get(k))
+            .count();
+        assert_eq!(kept, same, "{format}: unchanged pages are not rewritten");
+        assert!(
+            same * 2 > history.len(),
+            "{format}: most history pages stay as they were ({same} of {})",
+            history.len()
+        );
         let fresh = tmp.path().join(format!("fresh-{format}"));
         build_with(&data, &fresh, None);
         let (a, b) = (tree(&site), tree(&fresh));

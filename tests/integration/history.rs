@@ -216,9 +216,19 @@ fn history_pages_and_testbed_rankings() {
         "RUN-TESTS_STANDARD",
         "basics/regress_me.py",
     ));
-    // One strip per board, one cell per run of the testbed (32 master runs + the PR run).
+    // One strip per board, in streaks: two boards pass throughout, one breaks at run 20.
     assert_eq!(page.matches("<div class=\"strip\"").count(), 3);
-    assert_eq!(page.matches("<a class=\"s-").count(), 3 * 33);
+    assert_eq!(page.matches("<a class=\"s-pass open\"").count(), 2);
+    assert!(page.contains(&format!(
+        "<a class=\"s-pass\" style=\"width:198px\" href=\"../{}/index.html\"",
+        label(0)
+    )));
+    assert!(page.contains(": pass, 20 runs\""));
+    assert!(page.contains(&format!(
+        "<a class=\"s-fail open\" href=\"../{}/index.html\"",
+        label(20)
+    )));
+    assert_eq!(page.matches("<a class=\"s-").count(), 4);
     assert!(
         page.contains(&format!(
             "<a href=\"../{}/index.html\">{}</a>",
