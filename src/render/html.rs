@@ -44,6 +44,10 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         "test.html",
         include_str!("../../themes/default/templates/test.html"),
     ),
+    (
+        "matrix.html",
+        include_str!("../../themes/default/templates/matrix.html"),
+    ),
 ];
 
 pub const DEFAULT_STATIC: &[(&str, &str)] = &[(
@@ -475,6 +479,20 @@ pub fn run_page(
         },
         testbed => testbed,
         summary => s,
+        matrix_pages => {
+            #[derive(Serialize)]
+            struct MatrixLink<'a> {
+                label: &'a str,
+                testgroup: &'a str,
+                rows: usize,
+                parts: Vec<(usize, String)>,
+            }
+            let parts = matrix_parts(s);
+            s.matrices.iter().enumerate().filter_map(|(k, mx)| {
+                let mine: Vec<(usize, String)> = parts.iter().filter(|p| p.matrix == k).map(|p| (p.part + 1, p.file.clone())).collect();
+                (!mine.is_empty()).then_some(MatrixLink { label: &mx.label, testgroup: &mx.testgroup, rows: mx.rows.len(), parts: mine })
+            }).collect::<Vec<_>>()
+        },
         attempts => attempts,
         errored => pick(&s.errored),
         skipped => pick(&s.skipped),
@@ -547,6 +565,88 @@ pub fn run_page(
         },
     };
     render(env, "run.html", ctx)
+}
+
+/// Failure matrix cells a page holds (each up to a few hundred bytes): up to this many,
+/// the matrices are on the run page; beyond, each test group's matrix gets pages of its own.
+pub const MATRIX_CELLS_PER_PAGE: usize = 6000;
+
+/// One page of one failure matrix, when the run page cannot hold them all.
+pub struct MatrixPart {
+    /// Index into `Summary::matrices`.
+    pub matrix: usize,
+    pub part: usize,
+    pub parts: usize,
+    /// Rows `rows.start..rows.end` of the matrix.
+    pub rows: std::ops::Range<usize>,
+    /// File name in the run folder.
+    pub file: String,
+}
+
+/// The matrix pages of a run; none when its matrices fit on the run page.
+pub fn matrix_parts(s: &Summary) -> Vec<MatrixPart> {
+    let cells: usize = s
+        .matrices
+        .iter()
+        .map(|m| m.rows.len() * m.columns.len().max(1))
+        .sum();
+    if cells <= MATRIX_CELLS_PER_PAGE {
+        return Vec::new();
+    }
+    let mut taken = HashSet::new();
+    let mut out = Vec::new();
+    for (k, m) in s.matrices.iter().enumerate() {
+        let per_page = (MATRIX_CELLS_PER_PAGE / m.columns.len().max(1)).max(1);
+        let parts = m.rows.len().div_ceil(per_page);
+        let base = crate::paths::unique_slug(&format!("failures-{}", m.testgroup), &mut taken);
+        for part in 0..parts {
+            out.push(MatrixPart {
+                matrix: k,
+                part,
+                parts,
+                rows: part * per_page..((part + 1) * per_page).min(m.rows.len()),
+                file: if part == 0 {
+                    format!("{base}.html")
+                } else {
+                    format!("{base}-{}.html", part + 1)
+                },
+            });
+        }
+    }
+    out
+}
+
+/// One page of a failure matrix (see [`matrix_parts`]).
+pub fn matrix_page(
+    env: &Environment,
+    run: &Run,
+    s: &Summary,
+    parts: &[MatrixPart],
+    at: usize,
+) -> Result<String, ThemeError> {
+    let p = &parts[at];
+    let mx = &s.matrices[p.matrix];
+    let ctx = context! {
+        root => "../../",
+        title => format!("{} · {}", mx.label, run.id),
+        crumbs => vec![
+            Crumb { label: run.testbed.clone(), href: Some("../index.html".into()) },
+            Crumb { label: run.id.clone(), href: Some("index.html".into()) },
+            Crumb { label: mx.label.clone(), href: None },
+        ],
+        run => run.id,
+        mx => mx,
+        rows => &mx.rows[p.rows.clone()],
+        pager => context! {
+            part => p.part + 1,
+            parts => p.parts,
+            first => p.rows.start + 1,
+            last => p.rows.end,
+            total => mx.rows.len(),
+            links => parts.iter().filter(|q| q.matrix == p.matrix).map(|q| (q.part + 1, q.file.clone())).collect::<Vec<_>>(),
+        },
+    };
+    render(env, "matrix.html", ctx)
 }
 
 /// Output kept inline on a page; longer output gets a file of its own.

@@ -77,8 +77,28 @@ impl Out<'_> {
                 return Ok(());
             }
         }
-        fs::write(path, data).map_err(io(path))
+        write_new(path, data).map_err(io(path))
     }
+}
+
+/// Writes a new file. A file already there (an input copied under a generated name) is
+/// replaced, never written through: it may be a link into the previous site.
+fn write_new(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let open = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    let mut f = match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            fs::remove_file(path)?;
+            open()?
+        }
+        r => r?,
+    };
+    f.write_all(data)
 }
 
 /// Copies an input file into the site, redacted.
@@ -257,6 +277,13 @@ fn write_run(
         &dir.join("index.html"),
         html::run_page(env, idx, i, &run.testbed)?,
     )?;
+    let parts = html::matrix_parts(&idx.summaries[i]);
+    for (k, p) in parts.iter().enumerate() {
+        o.write(
+            &dir.join(&p.file),
+            html::matrix_page(env, run, &idx.summaries[i], &parts, k)?,
+        )?;
+    }
     let site_path = format!(
         "{}/{}",
         paths::url_path(bed_slug),

@@ -364,3 +364,41 @@ fn unchanged_files_keep_their_modification_time() {
     assert_ne!(mtime(&testbed_page), past, "changed file rewritten");
     assert!(read(&testbed_page).contains("ch_hans_1_20260901-101500"));
 }
+
+/// A run with thousands of failures: its failure matrix moves to pages of its own, split
+/// so that no page is large, and every failing test is on one of them.
+#[test]
+fn a_large_failure_matrix_gets_pages_of_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("runs/big/run-1");
+    std::fs::create_dir_all(&run).unwrap();
+    let mut xml = String::from("<testsuite name=\"suite\" tests=\"6500\">\n");
+    for i in 0..6500 {
+        xml.push_str(&format!(
+            "<testcase classname=\"t.mod{}\" name=\"test_{i}\"><failure message=\"boom\">x</failure></testcase>\n",
+            i % 7
+        ));
+    }
+    xml.push_str("</testsuite>\n");
+    std::fs::write(run.join("junit.xml"), xml).unwrap();
+    let site = tmp.path().join("site");
+    let out = testpress([
+        "build".as_ref(),
+        tmp.path().join("runs").as_os_str(),
+        "-o".as_ref(),
+        site.as_os_str(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = site.join("big/run-1");
+    let page = read(&dir.join("index.html"));
+    assert!(!page.contains("<table class=\"matrix\">"), "not inline");
+    assert!(page.contains("href=\"failures-suite.html\">suite</a>: 6500 tests on 2 pages"));
+    let mut listed = 0;
+    for name in ["failures-suite.html", "failures-suite-2.html"] {
+        let part = read(&dir.join(name));
+        assert!(part.len() < 2_000_000, "{name}: {} bytes", part.len());
+        listed += part.matches("<tr><th class=\"test\">").count();
+    }
+    assert_eq!(listed, 6500);
+    assert!(!dir.join("failures-suite-3.html").exists());
+}
