@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use serde::Serialize;
 
@@ -22,13 +23,13 @@ pub struct TestKey {
 }
 
 /// What one run says of one test: the outcomes of all its attempts, in order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Sample {
     pub run: usize,
-    pub outcomes: Vec<Outcome>,
+    pub outcomes: SmallVec<[Outcome; 1]>,
     pub text: String,
-    /// The tentacle (or host) it ran on, for display.
-    pub tentacle: String,
+    /// The tentacle (or host) it ran on, for display; shared by a group's samples.
+    pub tentacle: std::sync::Arc<str>,
 }
 
 /// The state of a test in one run, as a strip cell shows it.
@@ -207,8 +208,14 @@ pub struct TestbedHistory {
     pub perf: BTreeMap<TestKey, Vec<PerfPoint>>,
     /// Test page (relative to the testbed folder) of each (testgroup, test).
     pub pages: BTreeMap<(String, String), String>,
+    /// The (testgroup, test, page name) whose page is not named by its hash alone (two
+    /// hashes met); every other test's page follows from its name.
+    pub renamed: Vec<(String, String, String)>,
     /// The lineage of each run (as `runs`), without a default base branch.
     pub lineages: Vec<Lineage>,
+    /// Per key of `tests` (in order): whether it ever did anything but pass or skip. The
+    /// others have nothing to say in any comparison.
+    pub notable: Vec<bool>,
 }
 
 /// A test's identity borrowed from the runs while a history is built: (test group, test,
@@ -217,23 +224,79 @@ type KeyRef<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 /// What one run adds to a testbed's history: a sample per key (attempts of a group merged
 /// in testid order) and its perf points.
-type RunSamples<'a> = (Vec<(KeyRef<'a>, Sample)>, Vec<(KeyRef<'a>, PerfPoint)>);
+type RunSamples<'a> = (Vec<(Hashed<'a>, Sample)>, Vec<(KeyRef<'a>, PerfPoint)>);
 
 /// Samples dealt out by key (see `TestbedHistory::build`).
-type Shards<'a> = Vec<Vec<(KeyRef<'a>, Sample)>>;
+type Shards<'a> = Vec<Vec<(Hashed<'a>, Sample)>>;
+
+/// A key with its hash, taken once (while the run's strings are at hand) and used for
+/// every map and shard after.
+#[derive(Clone, Copy)]
+struct Hashed<'a> {
+    hash: u64,
+    key: KeyRef<'a>,
+}
+
+impl<'a> Hashed<'a> {
+    fn new(key: KeyRef<'a>) -> Hashed<'a> {
+        use std::hash::BuildHasher;
+        Hashed {
+            hash: rustc_hash::FxBuildHasher.hash_one(key),
+            key,
+        }
+    }
+}
+
+impl PartialEq for Hashed<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.key == other.key
+    }
+}
+
+impl Eq for Hashed<'_> {}
+
+impl std::hash::Hash for Hashed<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// Hands a [`Hashed`] key's own hash to the map.
+#[derive(Default)]
+struct TakeHash(u64);
+
+impl std::hash::Hasher for TakeHash {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `Hashed` keys use this hasher, and they write one u64.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type HashedMap<'a, V> =
+    std::collections::HashMap<Hashed<'a>, V, std::hash::BuildHasherDefault<TakeHash>>;
 
 /// `variants` are the (variant, role) of each of the run's groups.
 fn run_samples<'a>(run: &'a Run, i: usize, variants: &'a [(String, String)]) -> RunSamples<'a> {
     let mut groups: Vec<usize> = (0..run.groups.len()).collect();
     groups.sort_by(|&a, &b| run.groups[a].testid.cmp(&run.groups[b].testid));
     let total: usize = run.groups.iter().map(|g| g.results.len()).sum();
-    let mut seen: FxHashMap<KeyRef, usize> =
-        FxHashMap::with_capacity_and_hasher(total, Default::default());
-    let mut samples: Vec<(KeyRef, Sample)> = Vec::with_capacity(total);
+    let mut seen: HashedMap<usize> = HashedMap::with_capacity_and_hasher(total, Default::default());
+    let mut samples: Vec<(Hashed, Sample)> = Vec::with_capacity(total);
     let mut perf = Vec::new();
     for gi in groups {
         let g = &run.groups[gi];
         let (variant, role) = &variants[gi];
+        let tentacle: std::sync::Arc<str> = g.tentacle_variant_role.as_str().into();
         let params: String = g
             .params
             .iter()
@@ -269,14 +332,15 @@ fn run_samples<'a>(run: &'a Run, i: usize, variants: &'a [(String, String)]) -> 
                     },
                 ));
             }
-            let at = *seen.entry(key).or_insert_with(|| {
+            let hashed = Hashed::new(key);
+            let at = *seen.entry(hashed).or_insert_with(|| {
                 samples.push((
-                    key,
+                    hashed,
                     Sample {
                         run: i,
-                        outcomes: Vec::new(),
+                        outcomes: SmallVec::new(),
                         text: String::new(),
-                        tentacle: g.tentacle_variant_role.clone(),
+                        tentacle: tentacle.clone(),
                     },
                 ));
                 samples.len() - 1
@@ -296,11 +360,6 @@ fn run_samples<'a>(run: &'a Run, i: usize, variants: &'a [(String, String)]) -> 
     perf.sort_by(|a, b| a.0.cmp(&b.0));
     perf.dedup_by(|a, b| a.0 == b.0);
     (samples, perf)
-}
-
-fn shard_of(k: &KeyRef, shards: usize) -> usize {
-    use std::hash::BuildHasher;
-    (rustc_hash::FxBuildHasher.hash_one(k) % shards as u64) as usize
 }
 
 fn owned(k: KeyRef) -> TestKey {
@@ -340,11 +399,12 @@ impl TestbedHistory {
             .zip(variants.par_iter())
             .map(|(&i, v)| {
                 let (samples, points) = run_samples(&all[i], i, v);
-                let mut shards: Vec<Vec<(KeyRef, Sample)>> = (0..SHARDS)
+                let mut shards: Shards = (0..SHARDS)
                     .map(|_| Vec::with_capacity(samples.len() / SHARDS + 1))
                     .collect();
                 for (k, s) in samples {
-                    shards[shard_of(&k, SHARDS)].push((k, s));
+                    // The hash's high bits: the maps below use the low ones.
+                    shards[(k.hash >> 58) as usize % SHARDS].push((k, s));
                 }
                 (shards, points)
             })
@@ -365,8 +425,8 @@ impl TestbedHistory {
             .into_par_iter()
             .map(|lists| {
                 let keys = lists.iter().map(Vec::len).max().unwrap_or(0);
-                let mut tests: FxHashMap<KeyRef, Vec<Sample>> =
-                    FxHashMap::with_capacity_and_hasher(keys * 2, Default::default());
+                let mut tests: HashedMap<Vec<Sample>> =
+                    HashedMap::with_capacity_and_hasher(keys * 2, Default::default());
                 for list in lists {
                     for (k, s) in list {
                         tests
@@ -375,7 +435,7 @@ impl TestbedHistory {
                             .push(s);
                     }
                 }
-                tests.into_iter().map(|(k, v)| (owned(k), v)).collect()
+                tests.into_iter().map(|(k, v)| (owned(k.key), v)).collect()
             })
             .collect();
         let tests: BTreeMap<TestKey, Vec<Sample>> = merged.into_iter().flatten().collect();
@@ -384,6 +444,7 @@ impl TestbedHistory {
         // Runs were visited oldest first, so every list is in run order already.
         let mut pages = BTreeMap::new();
         let mut taken = std::collections::HashSet::new();
+        let mut renamed = Vec::new();
         // A history needs two runs: a testbed with one run gets no history pages.
         for k in tests.keys().filter(|_| runs.len() > 1) {
             let id = (k.testgroup.clone(), k.test.clone());
@@ -392,11 +453,22 @@ impl TestbedHistory {
                 // page from build to build, and the many links to it stay short.
                 let name = crate::paths::short_hash(&[&k.testgroup, &k.test]);
                 let slug = crate::paths::unique_slug(&name, &mut taken);
+                if slug != name {
+                    renamed.push((k.testgroup.clone(), k.test.clone(), slug.clone()));
+                }
                 e.insert(format!("tests/{slug}.html"));
             }
         }
         TestbedHistory {
+            renamed,
             lineages: runs.iter().map(|&i| lineage(&all[i], None)).collect(),
+            notable: tests
+                .values()
+                .map(|v| {
+                    v.iter()
+                        .any(|s| !matches!(s.state(), State::Pass | State::Skip))
+                })
+                .collect(),
             runs,
             tests,
             perf,
@@ -522,7 +594,7 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
             .binary_search_by_key(&order[j], |s| order[s.run])
             .ok()
     };
-    for (key, samples) in &h.tests {
+    for ((key, samples), _) in h.tests.iter().zip(&h.notable).filter(|(_, &n)| n) {
         let Some(pos) = find(samples, run) else {
             continue;
         };
@@ -533,7 +605,7 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
         let finding = |reason: Option<String>, since: Option<Since>| Finding {
             testgroup: key.testgroup.clone(),
             test: key.test.clone(),
-            tentacle: cur.tentacle.clone(),
+            tentacle: cur.tentacle.to_string(),
             variant: key.variant.clone(),
             text: cur.text.clone(),
             failing_since: since,
@@ -619,7 +691,7 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
                         .tests
                         .get(key)
                         .and_then(|s| s.iter().find(|s| s.run == run))
-                        .map(|s| s.tentacle.clone())
+                        .map(|s| s.tentacle.to_string())
                         .unwrap_or_default(),
                     variant: key.variant.clone(),
                     metric: "runtime".into(),

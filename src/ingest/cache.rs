@@ -147,7 +147,7 @@ impl Cache {
     pub fn site_manifest(&self, out: &Path) -> PathBuf {
         let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
         let h = xxhash_rust::xxh3::xxh3_128(abs.as_os_str().as_encoded_bytes());
-        self.dir.join("sites").join(format!("{h:032x}.json"))
+        self.dir.join("sites").join(format!("{h:032x}.bin"))
     }
 
     fn entry(&self, key: &str) -> PathBuf {

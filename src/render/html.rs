@@ -911,15 +911,16 @@ pub fn group_page(
     render(env, "group.html", ctx)
 }
 
-/// The history page of one test of a testbed: a strip per board or platform.
-pub fn test_page(
-    env: &Environment,
+/// What the history page of one test shows (`test.html`: a strip per board or platform);
+/// equal contexts make equal pages, so a rebuild can tell an unchanged page without
+/// rendering it.
+pub fn test_context(
     idx: &Index,
     t: usize,
     testgroup: &str,
     test: &str,
     labels: &[RunLabel],
-) -> Result<String, ThemeError> {
+) -> Value {
     use crate::index::history::{flips, State};
     let bed = &idx.testbeds[t];
     let h = &idx.histories[t];
@@ -977,18 +978,12 @@ pub fn test_page(
                         State::Known => "known",
                         State::Skip => "skip",
                     },
-                    // An unknown outcome is the input's own word.
-                    outcomes: s
-                        .outcomes
-                        .iter()
-                        .map(|o| escape_html(o.short()))
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    outcomes: &s.outcomes,
                     run,
                 },
                 None => Cell {
                     class: "none",
-                    outcomes: "did not run".into(),
+                    outcomes: &[],
                     run,
                 },
             })
@@ -1025,7 +1020,7 @@ pub fn test_page(
                 .find(|x| x.name == test)
                 .and_then(|x| links::result_source_url(r, testgroup, x));
         }
-        let mut tentacles: Vec<&str> = samples.iter().map(|s| s.tentacle.as_str()).collect();
+        let mut tentacles: Vec<&str> = samples.iter().map(|s| &*s.tentacle).collect();
         tentacles.sort();
         tentacles.dedup();
         let failures: Vec<FailureView> = samples
@@ -1093,7 +1088,7 @@ pub fn test_page(
             perf,
         });
     }
-    let ctx = context! {
+    context! {
         root => "../../",
         title => format!("{test} · {}", bed.name),
         crumbs => vec![
@@ -1105,6 +1100,5 @@ pub fn test_page(
         test => test,
         source_url => source_url,
         variants => variants,
-    };
-    render(env, "test.html", ctx)
+    }
 }

@@ -5,7 +5,7 @@
 //! are checked to be those very files. Without the manifest everything is rendered, to the
 //! same bytes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -21,6 +21,8 @@ struct Manifest {
     seed: String,
     /// By run folder (`<testbed>/<run>`, relative to the site).
     runs: BTreeMap<String, RunEntry>,
+    /// History pages by path in the site: a hash of what they show, and the file.
+    pages: BTreeMap<String, (u64, FileId)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -66,17 +68,15 @@ pub struct Incremental {
     seed: String,
     old: Manifest,
     new: Mutex<BTreeMap<String, RunEntry>>,
+    new_pages: Mutex<BTreeMap<String, (u64, FileId)>>,
 }
-
-/// The history page of each (test group, test) of a testbed, borrowed for quick lookups.
-pub type PageMap<'a> = HashMap<(&'a str, &'a str), &'a str>;
 
 impl Incremental {
     /// `path` is where the manifest is kept; `seed` sums up what every page depends on.
     pub fn load(path: &Path, seed: String) -> Incremental {
         let old: Manifest = fs::read(path)
             .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
+            .and_then(|b| postcard::from_bytes(&b).ok())
             .filter(|m: &Manifest| m.seed == seed)
             .unwrap_or_default();
         Incremental {
@@ -84,11 +84,12 @@ impl Incremental {
             seed,
             old,
             new: Mutex::new(BTreeMap::new()),
+            new_pages: Mutex::new(BTreeMap::new()),
         }
     }
 
     /// What run `i`'s folder is made from; `None` when its inputs are not known by hash.
-    pub fn fingerprint(&self, idx: &Index, i: usize, t: usize, pages: &PageMap) -> Option<String> {
+    pub fn fingerprint(&self, idx: &Index, i: usize, t: usize) -> Option<String> {
         let run = &idx.runs[i];
         let key = run.content_key.as_ref()?;
         let mut h = Xxh3::new();
@@ -104,14 +105,11 @@ impl Incremental {
             h.update(part.as_bytes());
             h.update(&[0]);
         }
-        // The links to history pages (the xfail list is in the seed).
-        for g in &run.groups {
-            for r in &g.results {
-                let page = pages.get(&(g.testgroup.as_str(), r.name.as_str())).copied();
-                h.update(page.unwrap_or("").as_bytes());
-                h.update(&[0]);
-            }
-        }
+        // The links to history pages: named by a hash of each test's name (which the
+        // content key covers), if there are any, but for the rare renamed ones.
+        let history = &idx.histories[t];
+        h.update(&[u8::from(!history.pages.is_empty())]);
+        h.update(format!("{:?}", history.renamed).as_bytes());
         Some(format!("{:032x}", h.digest128()))
     }
 
@@ -183,11 +181,41 @@ impl Incremental {
             .insert(rel.to_string(), RunEntry { fingerprint, files });
     }
 
+    /// Links page `rel` into `out` from `previous` when the previous build wrote it from
+    /// a context of the same `hash` and it is still that file.
+    pub fn reuse_page(&self, rel: &str, hash: u64, previous: &Path, out: &Path) -> bool {
+        let Some(&(h, id)) = self.old.pages.get(rel) else {
+            return false;
+        };
+        if h != hash
+            || FileId::of(&previous.join(rel)) != Some(id)
+            || fs::hard_link(previous.join(rel), out.join(rel)).is_err()
+        {
+            return false;
+        }
+        self.new_pages
+            .lock()
+            .expect("not poisoned")
+            .insert(rel.to_string(), (hash, id));
+        true
+    }
+
+    /// Records page `rel`, just written from a context of `hash`.
+    pub fn record_page(&self, rel: &str, hash: u64, out: &Path) {
+        if let Some(id) = FileId::of(&out.join(rel)) {
+            self.new_pages
+                .lock()
+                .expect("not poisoned")
+                .insert(rel.to_string(), (hash, id));
+        }
+    }
+
     /// Keeps this build's manifest for the next one; called once the site is in place.
     pub fn save(self) {
         let m = Manifest {
             seed: self.seed,
             runs: self.new.into_inner().expect("not poisoned"),
+            pages: self.new_pages.into_inner().expect("not poisoned"),
         };
         let Some(dir) = self.path.parent() else {
             return;
@@ -195,9 +223,10 @@ impl Incremental {
         if fs::create_dir_all(dir).is_err() {
             return;
         }
-        if let (Ok(bytes), Ok(mut tmp)) =
-            (serde_json::to_vec(&m), tempfile::NamedTempFile::new_in(dir))
-        {
+        if let (Ok(bytes), Ok(mut tmp)) = (
+            postcard::to_stdvec(&m),
+            tempfile::NamedTempFile::new_in(dir),
+        ) {
             use std::io::Write;
             if tmp.write_all(&bytes).is_ok() {
                 let _ = tmp.persist(&self.path);
@@ -206,11 +235,10 @@ impl Incremental {
     }
 }
 
-/// The history pages of testbed `t`, for [`Incremental::fingerprint`].
-pub fn page_map(idx: &Index, t: usize) -> PageMap<'_> {
-    idx.histories[t]
-        .pages
-        .iter()
-        .map(|((g, n), p)| ((g.as_str(), n.as_str()), p.as_str()))
-        .collect()
+/// A page's context as a number: equal contexts render to equal pages.
+pub fn context_hash(ctx: &minijinja::Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = Xxh3::new();
+    ctx.hash(&mut h);
+    h.finish()
 }

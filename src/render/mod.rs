@@ -197,10 +197,21 @@ pub fn write_site(
             .pages
             .par_iter()
             .try_for_each(|((testgroup, test), page)| {
-                o.write(
-                    &dir.join(page),
-                    html::test_page(&env, idx, t, testgroup, test, &labels)?,
-                )
+                let ctx = html::test_context(idx, t, testgroup, test, &labels);
+                // Most tests' pages are as they were: known by their context, not rendered.
+                let Some(inc) = inc else {
+                    return o.write(&dir.join(page), html::render(&env, "test.html", ctx)?);
+                };
+                let rel = format!("{}/{page}", bed.slug);
+                let hash = incremental::context_hash(&ctx);
+                if o.previous
+                    .is_some_and(|prev| inc.reuse_page(&rel, hash, prev, out))
+                {
+                    return Ok(());
+                }
+                o.write(&dir.join(page), html::render(&env, "test.html", ctx)?)?;
+                inc.record_page(&rel, hash, out);
+                Ok(())
             })?;
     }
     let jobs: Vec<(usize, usize)> = idx
@@ -209,15 +220,9 @@ pub fn write_site(
         .enumerate()
         .flat_map(|(t, b)| b.runs.iter().map(move |&i| (i, t)))
         .collect();
-    let page_maps: Vec<incremental::PageMap> = match inc {
-        Some(_) => (0..idx.testbeds.len())
-            .map(|t| incremental::page_map(idx, t))
-            .collect(),
-        None => Vec::new(),
-    };
     jobs.par_iter().try_for_each(|&(i, t)| {
         let rel = format!("{}/{}", idx.testbeds[t].slug, idx.runs[i].slug);
-        let fingerprint = inc.and_then(|inc| inc.fingerprint(idx, i, t, &page_maps[t]));
+        let fingerprint = inc.and_then(|inc| inc.fingerprint(idx, i, t));
         if let (Some(inc), Some(fp), Some(prev)) = (inc, &fingerprint, o.previous) {
             if inc.reuse(&rel, fp, prev, out) {
                 tick();

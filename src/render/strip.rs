@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use crate::index::Index;
+use crate::model::Outcome;
 use crate::paths::url_path;
 use crate::render::html::escape_html;
 
@@ -41,8 +42,8 @@ pub fn run_labels(idx: &Index, t: usize) -> Vec<RunLabel> {
 pub struct Cell<'a> {
     /// `pass`, `fail`, `flaky`, `known`, `skip` or `none` (the test did not run).
     pub class: &'static str,
-    /// The outcomes of its attempts (escaped), or "did not run".
-    pub outcomes: String,
+    /// The outcomes of its attempts; none when it did not run.
+    pub outcomes: &'a [Outcome],
     pub run: &'a RunLabel,
 }
 
@@ -56,6 +57,18 @@ pub fn word(class: &str) -> &'static str {
         "skip" => "skipped",
         _ => "did not run",
     }
+}
+
+/// The outcomes of a run's attempts in words (escaped: an unknown one is the input's own).
+fn said(outcomes: &[Outcome]) -> String {
+    if outcomes.is_empty() {
+        return "did not run".to_string();
+    }
+    outcomes
+        .iter()
+        .map(|o| escape_html(o.short()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Widest a finished streak is drawn, in pixels; its tooltip gives the count.
@@ -88,7 +101,10 @@ pub fn strip(cells: &[Cell]) -> String {
                 String::new(),
             )
         } else if n == 1 {
-            (format!("{}: {}", c.run.title, c.outcomes), String::new())
+            (
+                format!("{}: {}", c.run.title, said(c.outcomes)),
+                String::new(),
+            )
         } else {
             (
                 format!(
@@ -130,7 +146,12 @@ mod tests {
             .zip(labels)
             .map(|(&class, run)| Cell {
                 class,
-                outcomes: word(class).to_string(),
+                outcomes: match class {
+                    "none" => &[],
+                    "fail" => &[Outcome::Failed],
+                    "flaky" => &[Outcome::Failed, Outcome::Passed],
+                    _ => &[Outcome::Passed],
+                },
                 run,
             })
             .collect()
@@ -154,6 +175,7 @@ mod tests {
         ));
         assert_ne!(before, changed);
         assert!(changed.contains("title=\"run-4: pass\""));
+        assert!(changed.contains("title=\"run-0: did not run\""));
         assert!(changed.contains("title=\"since run-5: failed and passed\""));
     }
 
