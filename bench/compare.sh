@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 runs=${1:-100}
 tests=${2:-1000}
 [[ $runs =~ ^[1-9][0-9]*$ && $tests =~ ^[1-9][0-9]*$ ]] || die "usage: bench/compare.sh [RUNS] [TESTS]"
-work=$PWD/bench/work
-tools=$work/tools
+# Data and outputs in BENCH_WORK (bench/run.sh --work), the tools always in bench/work/tools.
+work=${BENCH_WORK:-$PWD/bench/work}
+tools=$PWD/bench/work/tools
 mkdir -p "$work"
 ensure_bench_tools
 ensure_compare_tools "$tools"

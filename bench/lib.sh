@@ -90,6 +90,15 @@ PY
 }
 
 # peak_mib FILE: "Maximum resident set size" from a `/usr/bin/time -v -o FILE` report, in MiB.
+# share A.json B.json: hyperfine mean of A as a percentage of B's.
+share() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(p))["results"][0]["mean"] for p in sys.argv[1:3])
+print(f"{100 * a / b:.0f} %")
+PY
+}
+
 peak_mib() {
   awk -F': ' '/Maximum resident/ {printf "%.0f MiB", $2 / 1024}' "$1"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The testpress benchmark, in one command from a clean clone:
 #
-#   bench/run.sh [10k|100k|1m ...] [--no-compare]      (default: 10k 100k 1m)
+#   bench/run.sh [10k|100k|1m ...] [--no-compare] [--work DIR]    (default: 10k 100k 1m)
 #
 # 1. Installs what is missing: hyperfine and GNU time (apt-get, with sudo when not root), and
 #    for the comparison Allure 3, xunit-viewer (npm) and junit2html (PyPI) into bench/work/tools.
@@ -11,7 +11,10 @@
 # 3. Unless --no-compare: bench/compare.sh on 100 runs x 1000 tests (testpress beside the other
 #    tools: time, ratio, output size, peak memory).
 #
-# Data and sites go to bench/work/ (ignored by git). Results, as markdown ready for the guide:
+# Data, sites and caches go to bench/work/ (ignored by git), or to DIR with --work (e.g. a
+# tmpfs such as /dev/shm/testpress-bench: a disk folder where thousands of files were just
+# deleted can make creating files ten times slower, which then swamps what is measured).
+# The comparison tools stay in bench/work/tools. Results, as markdown ready for the guide:
 # bench/work/results.md, printed at the end. Sizes: 10k = 10 runs x 1000 tests, 100k = 100 x
 # 1000, 1m = 200 x 5000.
 set -euo pipefail
@@ -20,17 +23,25 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-usage() { echo "usage: bench/run.sh [10k|100k|1m ...] [--no-compare]   (default: 10k 100k 1m)" >&2; }
+usage() { echo "usage: bench/run.sh [10k|100k|1m ...] [--no-compare] [--work DIR]   (default: 10k 100k 1m)" >&2; }
 compare=1
 sizes=()
-for arg in "$@"; do
-  case $arg in
+work=$PWD/bench/work
+while [ $# -gt 0 ]; do
+  case $1 in
     --no-compare) compare=0 ;;
+    --work)
+      [ $# -ge 2 ] || { usage; die "--work needs a folder"; }
+      work=$(mkdir -p "$2" && cd "$2" && pwd)
+      shift
+      ;;
     -h | --help) usage; exit 0 ;;
-    10k | 100k | 1m) sizes+=("$arg") ;;
-    *) usage; die "unknown argument: $arg" ;;
+    10k | 100k | 1m) sizes+=("$1") ;;
+    *) usage; die "unknown argument: $1" ;;
   esac
+  shift
 done
+export BENCH_WORK=$work
 [ ${#sizes[@]} -gt 0 ] || sizes=(10k 100k 1m)
 
 ensure_bench_tools
@@ -40,10 +51,9 @@ ensure_bench_tools
 cargo build --release --quiet --bins
 tp=$PWD/target/release/testpress
 gen=$PWD/target/release/gen_bench
-work=$PWD/bench/work
 json=$work/json
-mkdir -p "$json"
-results=$work/results.md
+mkdir -p "$json" "$PWD/bench/work"
+results=$PWD/bench/work/results.md
 if has_cache_dir "$tp"; then cache=1; else cache=0; fi
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -66,8 +76,8 @@ mem=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
   echo "site is built without the newest run, then the timed build adds it. Peak memory: one cold"
   echo "full build under GNU time."
   echo
-  echo "| data | runs x tests | input | full build | rebuild, nothing changed | rebuild + 1 run | summary --run latest | peak memory | site | site / input | largest page |"
-  echo "| - | - | -: | -: | -: | -: | -: | -: | -: | -: | -: |"
+  echo "| data | runs x tests | input | full build | rebuild, nothing changed | rebuild + 1 run | + 1 run / full | summary --run latest | peak memory | site | site / input | largest page |"
+  echo "| - | - | -: | -: | -: | -: | -: | -: | -: | -: | -: | -: |"
 } > "$results"
 timings=()
 
@@ -128,9 +138,10 @@ for size in "${sizes[@]}"; do
   in_b=$(du -sb "$data" | cut -f1)
   out_b=$(du -sb "$site" | cut -f1)
   largest=$(find "$site" -name '*.html' -printf '%s\n' | sort -n | tail -n 1)
-  printf '| %s %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s KB |\n' \
+  printf '| %s %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s KB |\n' \
     "$format" "$size" "$runs" "$tests" "$(mb "$in_b")" "$(mean "$json/full-$size.json")" \
     "$(mean "$json/same-$size.json")" "$(mean "$json/incr-$size.json")" \
+    "$(share "$json/incr-$size.json" "$json/full-$size.json")" \
     "$(mean "$json/summary-$size.json")" "$(peak_mib "$work/time-$size.txt")" "$(mb "$out_b")" \
     "$(awk -v o="$out_b" -v i="$in_b" 'BEGIN {printf "%.1f", o / i}')" "$((largest / 1000))" >> "$results"
 done

@@ -117,8 +117,8 @@ impl Staged {
     }
 }
 
-/// Removes a site folder with both cores: its run folders (two levels down) side by side,
-/// then what is left. Errors are ignored: it is the replaced site.
+/// Removes a replaced site (`dir/site/<testbed>/<run>`) with both cores: the run folders
+/// side by side, then what is left. Errors are ignored: it is the replaced site.
 fn remove_tree(dir: &Path) {
     use rayon::prelude::*;
     let subfolders: Vec<PathBuf> = walkdir::WalkDir::new(dir)
