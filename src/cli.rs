@@ -345,31 +345,33 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         window_text: args.common.history.window_text(),
         previous: Some(args.output.clone()),
     };
-    // What every page depends on besides its run: the program, theme and options.
-    let inc = cache.as_ref().map(|c| {
+    // What every page depends on besides its run: the program, theme and options. A theme
+    // or list that cannot be read whole is not known: nothing is reused then.
+    let inc = cache.as_ref().and_then(|c| {
+        let digest = |p: &Option<PathBuf>| match p {
+            Some(p) => ingest::cache::digest_path(p).map(|d| format!("{}:{d}", p.display())),
+            None => Some(String::new()),
+        };
         let seed = [
             c.program(),
-            args.theme
-                .as_deref()
-                .map(ingest::cache::digest_path)
-                .unwrap_or_default(),
-            args.common
-                .xfail
-                .as_deref()
-                .map(ingest::cache::digest_path)
-                .unwrap_or_default(),
+            digest(&args.theme)?,
+            digest(&args.common.xfail)?,
             args.common.site_url.clone().unwrap_or_default(),
             opts.window_text.clone(),
         ]
         .join("\n");
-        Incremental::load(&c.site_manifest(&args.output), seed)
+        Some(Incremental::load(
+            &c.site_manifest(&args.output),
+            &args.output,
+            seed,
+        ))
     });
     render::write_site(&index, staged.path(), &opts, inc.as_ref(), &|| pb.inc(1))
         .context("the site was not written; the previous one is unchanged")?;
     lap("render and write", &mut stages);
     staged.commit()?;
     if let Some(inc) = inc {
-        inc.save();
+        inc.save(&args.output);
     }
     lap("swap", &mut stages);
     if let Some(c) = &cache {

@@ -24,9 +24,58 @@ const FORMAT: &str = "testpress-run-cache-1";
 /// Entries not used for this long are removed at the end of a build.
 const KEEP_UNUSED: Duration = Duration::from_secs(14 * 24 * 3600);
 
-/// A run folder's entries as the file system describes them: (relative path, kind, size,
-/// modification time, inode). When none of them changed, neither did the content hash.
-type Listing = Vec<(String, u8, u64, i128, u64)>;
+/// A file as the file system describes it. Equal stamps (and an mtime and ctime older than
+/// the moment its bytes were hashed) stand for equal bytes, as in git's index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub size: u64,
+    pub inode: u64,
+    pub mtime_ns: i128,
+    pub ctime_ns: i128,
+}
+
+impl Stamp {
+    pub fn of(m: &fs::Metadata) -> Stamp {
+        let ns = |t: std::io::Result<SystemTime>| {
+            t.ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(-1, |d| d.as_nanos() as i128)
+        };
+        #[cfg(unix)]
+        let (inode, ctime_ns) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                m.ino(),
+                i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec()),
+            )
+        };
+        #[cfg(not(unix))]
+        let (inode, ctime_ns) = (0, -1);
+        Stamp {
+            size: m.len(),
+            inode,
+            mtime_ns: ns(m.modified()),
+            ctime_ns,
+        }
+    }
+
+    /// Whether the file last changed well before `t_ns` (two seconds: file systems with
+    /// coarse times cannot tell an edit in the same second).
+    pub fn settled_before(&self, t_ns: i128) -> bool {
+        self.mtime_ns.max(self.ctime_ns) + 2_000_000_000 < t_ns
+    }
+}
+
+/// Now, in nanoseconds since the epoch.
+pub fn now_ns() -> i128 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+/// A run folder's entries: (relative path, kind, stamp of files). When none of them
+/// changed, neither did the content hash.
+type Listing = Vec<(String, u8, Option<Stamp>)>;
 
 /// Where parsed runs are kept between builds.
 pub struct Cache {
@@ -35,16 +84,17 @@ pub struct Cache {
     /// Identifies the program that wrote an entry: another build of testpress may read
     /// the same files into a different model.
     program: u128,
-    /// The previous build's listings and keys, by run folder (see [`Cache::key`]).
-    known: HashMap<u128, (Listing, String)>,
+    /// The previous build's listings, the moment each was hashed, and the keys, by run
+    /// folder (see [`Cache::key`]).
+    known: HashMap<u128, (Listing, i128, String)>,
     /// This build's, saved by [`Cache::finish`].
-    seen: Mutex<Vec<(u128, Listing, String)>>,
+    seen: Mutex<Vec<(u128, Listing, i128, String)>>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Listings {
     program: u128,
-    runs: Vec<(u128, Listing, String)>,
+    runs: Vec<(u128, Listing, i128, String)>,
 }
 
 impl Cache {
@@ -74,7 +124,7 @@ impl Cache {
             .map(|l| {
                 l.runs
                     .into_iter()
-                    .map(|(k, l, key)| (k, (l, key)))
+                    .map(|(k, l, at, key)| (k, (l, at, key)))
                     .collect()
             })
             .unwrap_or_default();
@@ -123,18 +173,26 @@ impl Cache {
             RunSource::Results(_) => result_dir::listing_depth(dir),
         };
         let folder = h.clone().digest128();
+        // A folder with links is read afresh each time: its reader may follow them.
         let listing = list_tree(dir, depth)?;
-        let key = match self.known.get(&folder) {
-            Some((l, key)) if *l == listing => key.clone(),
+        let (key, hashed_at) = match self.known.get(&folder) {
+            Some((l, at, key))
+                if *l == listing
+                    && l.iter()
+                        .all(|(_, _, s)| s.is_none_or(|s| s.settled_before(*at))) =>
+            {
+                (key.clone(), *at)
+            }
             _ => {
+                let at = now_ns();
                 hash_tree(&mut h, dir, &listing)?;
-                format!("{:032x}", h.digest128())
+                (format!("{:032x}", h.digest128()), at)
             }
         };
         self.seen
             .lock()
             .expect("not poisoned")
-            .push((folder, listing, key.clone()));
+            .push((folder, listing, hashed_at, key.clone()));
         Some(key)
     }
 
@@ -229,7 +287,8 @@ impl Cache {
     }
 }
 
-/// Everything below `dir` (down to `depth`), in name order, as the file system describes it.
+/// Everything below `dir` (down to `depth`), in name order, as the file system describes it;
+/// `None` when something cannot be read or is a symbolic link.
 fn list_tree(dir: &Path, depth: usize) -> Option<Listing> {
     let mut out = Vec::new();
     for e in WalkDir::new(dir)
@@ -246,29 +305,13 @@ fn list_tree(dir: &Path, depth: usize) -> Option<Listing> {
             .to_string_lossy()
             .into_owned();
         let ft = e.file_type();
-        let kind = if ft.is_file() {
-            b'f'
+        if ft.is_file() {
+            out.push((rel, b'f', Some(Stamp::of(&e.metadata().ok()?))));
         } else if ft.is_dir() {
-            b'd'
+            out.push((rel, b'd', None));
         } else {
-            b'l'
-        };
-        let (size, mtime, inode) = if ft.is_file() {
-            let m = e.metadata().ok()?;
-            let mtime = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                .map_or(-1, |d| d.as_nanos() as i128);
-            #[cfg(unix)]
-            let inode = std::os::unix::fs::MetadataExt::ino(&m);
-            #[cfg(not(unix))]
-            let inode = 0;
-            (m.len(), mtime, inode)
-        } else {
-            (0, 0, 0)
-        };
-        out.push((rel, kind, size, mtime, inode));
+            return None;
+        }
     }
     Some(out)
 }
@@ -276,7 +319,7 @@ fn list_tree(dir: &Path, depth: usize) -> Option<Listing> {
 /// Hashes the names and bytes of the `listing` of `dir`. `None` when a file cannot be read.
 fn hash_tree(h: &mut Xxh3, dir: &Path, listing: &Listing) -> Option<()> {
     let mut buf = vec![0u8; 1 << 16];
-    for (rel, kind, _, _, _) in listing {
+    for (rel, kind, _) in listing {
         h.update(rel.as_bytes());
         h.update(&[0, *kind, 0]);
         if *kind == b'f' {
@@ -296,21 +339,21 @@ fn hash_tree(h: &mut Xxh3, dir: &Path, listing: &Listing) -> Option<()> {
     Some(())
 }
 
-/// A hash of a file's bytes, or of a folder's names and bytes; empty when unreadable.
-pub fn digest_path(path: &Path) -> String {
+/// A hash of a file's bytes, or of a folder's names and bytes (links followed, as the
+/// theme loader follows them); `None` when anything cannot be read.
+pub fn digest_path(path: &Path) -> Option<String> {
     let mut h = Xxh3::new();
-    let ok = if path.is_dir() {
-        list_tree(path, usize::MAX)
-            .and_then(|l| hash_tree(&mut h, path, &l))
-            .is_some()
-    } else {
-        fs::read(path).map(|b| h.update(&b)).is_ok()
-    };
-    if ok {
-        format!("{:032x}", h.digest128())
-    } else {
-        String::new()
+    for e in WalkDir::new(path).follow_links(true).sort_by_file_name() {
+        let e = e.ok()?;
+        let rel = e.path().strip_prefix(path).ok()?;
+        h.update(rel.as_os_str().as_encoded_bytes());
+        h.update(&[0]);
+        if e.file_type().is_file() {
+            h.update(&fs::read(e.path()).ok()?);
+            h.update(&[0]);
+        }
     }
+    Some(format!("{:032x}", h.digest128()))
 }
 
 #[cfg(test)]

@@ -14,11 +14,15 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::index::Index;
+use crate::ingest::cache::Stamp;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Manifest {
     /// What every page of the site depends on (program, theme, options).
     seed: String,
+    /// The site folder as this build left it: another build into the same place (without
+    /// this cache) makes it another folder, and this manifest void.
+    site: Option<Stamp>,
     /// By run folder (`<testbed>/<run>`, relative to the site).
     runs: BTreeMap<String, RunEntry>,
     /// History pages by path in the site: a hash of what they show, and the file.
@@ -32,34 +36,16 @@ struct RunEntry {
     files: Vec<(String, FileId)>,
 }
 
-/// A written file as the file system knows it: a rewrite, or another build into the same
-/// folder, changes the inode or the time (hard links keep both).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct FileId {
-    size: u64,
-    inode: u64,
-    mtime_ns: i128,
-}
+/// A written file as the file system knows it (size, inode, modification and change
+/// times), taken once the site is in place: a rewrite, or another build into the same
+/// folder, changes it.
+type FileId = Stamp;
 
-impl FileId {
-    fn of(path: &Path) -> Option<FileId> {
-        let m = fs::symlink_metadata(path).ok().filter(|m| m.is_file())?;
-        #[cfg(unix)]
-        let inode = std::os::unix::fs::MetadataExt::ino(&m);
-        #[cfg(not(unix))]
-        let inode = 0;
-        let mtime_ns = m
-            .modified()
-            .ok()?
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as i128)
-            .unwrap_or(-1);
-        Some(FileId {
-            size: m.len(),
-            inode,
-            mtime_ns,
-        })
-    }
+fn file_id(path: &Path) -> Option<FileId> {
+    fs::symlink_metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| Stamp::of(&m))
 }
 
 /// The manifest of the previous build and the one being made.
@@ -73,11 +59,12 @@ pub struct Incremental {
 
 impl Incremental {
     /// `path` is where the manifest is kept; `seed` sums up what every page depends on.
-    pub fn load(path: &Path, seed: String) -> Incremental {
+    pub fn load(path: &Path, site: &Path, seed: String) -> Incremental {
+        let now = fs::metadata(site).ok().map(|m| Stamp::of(&m));
         let old: Manifest = fs::read(path)
             .ok()
             .and_then(|b| postcard::from_bytes(&b).ok())
-            .filter(|m: &Manifest| m.seed == seed)
+            .filter(|m: &Manifest| m.seed == seed && m.site.is_some() && m.site == now)
             .unwrap_or_default();
         Incremental {
             path: path.to_path_buf(),
@@ -128,7 +115,7 @@ impl Incremental {
         let intact = entry
             .files
             .iter()
-            .all(|(f, id)| FileId::of(&from.join(f)) == Some(*id));
+            .all(|(f, id)| file_id(&from.join(f)) == Some(*id));
         if !intact {
             return false;
         }
@@ -170,7 +157,7 @@ impl Incremental {
                 .ok()
                 .and_then(|p| p.to_str())
                 .map(|p| p.replace('\\', "/"));
-            let (Some(name), Some(id)) = (name, FileId::of(e.path())) else {
+            let (Some(name), Some(id)) = (name, file_id(e.path())) else {
                 return;
             };
             files.push((name, id));
@@ -188,7 +175,7 @@ impl Incremental {
             return false;
         };
         if h != hash
-            || FileId::of(&previous.join(rel)) != Some(id)
+            || file_id(&previous.join(rel)) != Some(id)
             || fs::hard_link(previous.join(rel), out.join(rel)).is_err()
         {
             return false;
@@ -202,7 +189,7 @@ impl Incremental {
 
     /// Records page `rel`, just written from a context of `hash`.
     pub fn record_page(&self, rel: &str, hash: u64, out: &Path) {
-        if let Some(id) = FileId::of(&out.join(rel)) {
+        if let Some(id) = file_id(&out.join(rel)) {
             self.new_pages
                 .lock()
                 .expect("not poisoned")
@@ -210,12 +197,33 @@ impl Incremental {
         }
     }
 
-    /// Keeps this build's manifest for the next one; called once the site is in place.
-    pub fn save(self) {
+    /// Keeps this build's manifest for the next one; called once the site is in place at
+    /// `site`, whose files are stamped now (linking and the swap change their times).
+    pub fn save(self, site: &Path) {
+        let mut runs = self.new.into_inner().expect("not poisoned");
+        for (rel, entry) in &mut runs {
+            let dir = site.join(rel);
+            for (f, id) in &mut entry.files {
+                match file_id(&dir.join(&*f)) {
+                    Some(now) => *id = now,
+                    None => entry.fingerprint.clear(),
+                }
+            }
+        }
+        runs.retain(|_, e| !e.fingerprint.is_empty());
+        let mut pages = self.new_pages.into_inner().expect("not poisoned");
+        pages.retain(|rel, (_, id)| match file_id(&site.join(rel)) {
+            Some(now) => {
+                *id = now;
+                true
+            }
+            None => false,
+        });
         let m = Manifest {
             seed: self.seed,
-            runs: self.new.into_inner().expect("not poisoned"),
-            pages: self.new_pages.into_inner().expect("not poisoned"),
+            site: fs::metadata(site).ok().map(|m| Stamp::of(&m)),
+            runs,
+            pages,
         };
         let Some(dir) = self.path.parent() else {
             return;
@@ -235,10 +243,14 @@ impl Incremental {
     }
 }
 
-/// A page's context as a number: equal contexts render to equal pages.
+/// A page's context as a number: equal contexts render to equal pages. Hashed in its JSON
+/// form, which tells `none` from `false` and `1` from `1.0`, as a template can.
 pub fn context_hash(ctx: &minijinja::Value) -> u64 {
-    use std::hash::{Hash, Hasher};
     let mut h = Xxh3::new();
-    ctx.hash(&mut h);
-    h.finish()
+    match serde_json::to_vec(ctx) {
+        Ok(json) => h.update(&json),
+        // Never equal to a recorded hash: the page is rendered.
+        Err(_) => return u64::MAX,
+    }
+    h.digest()
 }

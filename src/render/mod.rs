@@ -73,7 +73,13 @@ impl Out<'_> {
             let same = fs::symlink_metadata(&old)
                 .is_ok_and(|m| m.is_file() && m.len() == data.len() as u64)
                 && fs::read(&old).is_ok_and(|b| b == data);
-            if same && fs::hard_link(&old, path).is_ok() {
+            // (A file already here, such as a default file a theme overrides, goes first.)
+            if same
+                && (fs::hard_link(&old, path).is_ok() || {
+                    let _ = fs::remove_file(path);
+                    fs::hard_link(&old, path).is_ok()
+                })
+            {
                 return Ok(());
             }
         }
@@ -174,7 +180,9 @@ pub fn write_site(
                 if let Some(parent) = to.parent() {
                     fs::create_dir_all(parent).map_err(io(parent))?;
                 }
-                fs::copy(entry.path(), &to).map_err(io(entry.path()))?;
+                // Through `Out`: the default file just put there may be a link into the
+                // previous site, which a plain copy would write through.
+                o.write(&to, fs::read(entry.path()).map_err(io(entry.path()))?)?;
             }
         }
     }

@@ -159,3 +159,124 @@ fn result_files_are_copied_only_when_asked() {
     assert!(run.join("junit.xml").is_file());
     assert!(read(&run.join("pytest/index.html")).contains("<a href=\"../junit.xml\">junit.xml</a>"));
 }
+
+/// Builds `roots` with `extra` twice into `site` through `cache` and once afresh, and
+/// returns whether the cached site equals the fresh one.
+fn same_as_fresh(tmp: &Path, data: &Path, site: &Path, cache: &Path, extra: &[&str]) -> bool {
+    let run = |out: &Path, cache: Option<&Path>| {
+        let mut args: Vec<std::ffi::OsString> =
+            vec!["build".into(), data.into(), "-o".into(), out.into()];
+        match cache {
+            Some(c) => args.extend(["--cache-dir".into(), c.into()]),
+            None => args.push("--no-cache".into()),
+        }
+        args.extend(extra.iter().map(Into::into));
+        let o = testpress(args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run(site, Some(cache));
+    let fresh = tmp.join("fresh");
+    let _ = std::fs::remove_dir_all(&fresh);
+    run(&fresh, None);
+    tree(site) == tree(&fresh)
+}
+
+#[test]
+fn what_the_cache_cannot_see_is_never_taken_from_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let data = t.join("data");
+    let runs = generate(&data, "junit", 3, 12);
+    let (site, cache) = (t.join("site"), t.join("cache"));
+    let xml = runs[0].join("junit.xml");
+    assert!(same_as_fresh(t, &data, &site, &cache, &[]));
+
+    // An edit of the same size whose time is set back: the change time still tells.
+    let text = read(&xml);
+    let old = std::fs::metadata(&xml).unwrap().modified().unwrap();
+    std::fs::write(&xml, text.replacen("test_", "TEST_", 1)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&xml)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    assert!(
+        same_as_fresh(t, &data, &site, &cache, &[]),
+        "edit with old mtime"
+    );
+
+    // A linked input file: read afresh every time, so an edit of its target is seen.
+    let outside = t.join("outside.xml");
+    std::fs::rename(&xml, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &xml).unwrap();
+    assert!(same_as_fresh(t, &data, &site, &cache, &[]));
+    std::fs::write(&outside, read(&outside).replacen("TEST_", "LINKED_", 1)).unwrap();
+    assert!(
+        same_as_fresh(t, &data, &site, &cache, &[]),
+        "edit behind a link"
+    );
+    std::fs::remove_file(&xml).unwrap();
+    std::fs::rename(&outside, &xml).unwrap();
+
+    // Another build into the same folder without this cache: its manifest is void.
+    assert!(same_as_fresh(t, &data, &site, &cache, &[]));
+    std::fs::write(&xml, read(&xml).replacen("LINKED_", "OTHER_", 1)).unwrap();
+    let o = testpress([
+        "build".as_ref(),
+        data.as_os_str(),
+        "-o".as_ref(),
+        site.as_os_str(),
+        "--no-cache".as_ref(),
+    ]);
+    assert!(o.status.success());
+    std::fs::write(&xml, read(&xml).replacen("OTHER_", "LINKED_", 1)).unwrap();
+    assert!(
+        same_as_fresh(t, &data, &site, &cache, &[]),
+        "after a --no-cache build"
+    );
+}
+
+#[test]
+fn the_xfail_list_and_theme_count_by_name_and_content() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let data = root().join("content-samples/history");
+    let (site, cache) = (t.join("site"), t.join("cache"));
+    let (a, b) = (t.join("a.json"), t.join("b.json"));
+    std::fs::copy(data.join("xfail_known_bad.json"), &a).unwrap();
+    std::fs::copy(&a, &b).unwrap();
+    let with = |p: &Path| ["--xfail".to_string(), p.display().to_string()];
+    let [f, p] = with(&a);
+    assert!(same_as_fresh(t, &data, &site, &cache, &[&f, &p]));
+    let [f, p] = with(&b);
+    assert!(
+        same_as_fresh(t, &data, &site, &cache, &[&f, &p]),
+        "renamed list"
+    );
+
+    // A theme's static file replaces the default one without writing into the old site.
+    let theme = t.join("theme/static");
+    std::fs::create_dir_all(&theme).unwrap();
+    std::fs::write(theme.join("testpress.css"), "body { color: red }\n").unwrap();
+    let watch = t.join("watch.css");
+    std::fs::hard_link(site.join("static/testpress.css"), &watch).unwrap();
+    let before = read(&watch);
+    let theme_arg = t.join("theme").display().to_string();
+    assert!(same_as_fresh(
+        t,
+        &data,
+        &site,
+        &cache,
+        &["--theme", &theme_arg]
+    ));
+    assert_eq!(
+        read(&watch),
+        before,
+        "the previous site's file was not written"
+    );
+    assert_eq!(
+        read(&site.join("static/testpress.css")),
+        "body { color: red }\n"
+    );
+}
