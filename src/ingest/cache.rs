@@ -108,13 +108,9 @@ impl Cache {
             .ok()
             .and_then(|p| fs::metadata(p).ok())
         {
-            h.update(&m.len().to_le_bytes());
-            if let Ok(t) = m
-                .modified()
-                .map(|t| t.duration_since(SystemTime::UNIX_EPOCH))
-            {
-                h.update(&t.unwrap_or_default().as_nanos().to_le_bytes());
-            }
+            let exe = Stamp::of(&m);
+            h.update(&exe.size.to_le_bytes());
+            h.update(&exe.mtime_ns.to_le_bytes());
         }
         let program = h.digest128();
         let known = fs::read(dir.join("listings.bin"))
@@ -147,9 +143,9 @@ impl Cache {
     }
 
     /// The key of a run: every name and byte below its folder that its reader may look at.
-    /// The bytes are hashed again only when a file's size, time or inode changed since the
-    /// previous build (as git and make tell changes). `None` when a file cannot be read
-    /// (the reader reports it; nothing is cached).
+    /// The bytes are hashed again only when a file's [`Stamp`] changed since the previous
+    /// build or was not settled when they were hashed (as git tells changes). `None` when a
+    /// file cannot be read or is a link (the reader reports it; nothing is cached).
     pub fn key(&self, source: &RunSource, forced: Option<Format>) -> Option<String> {
         let dir = source.path();
         let mut h = Xxh3::new();
@@ -232,19 +228,7 @@ impl Cache {
 
     /// Stores `run` under `key`. Failing to is not an error: the next build reads again.
     pub fn put(&self, key: &str, run: &Run) {
-        let Ok(bytes) = postcard::to_stdvec(run) else {
-            return;
-        };
-        if fs::create_dir_all(&self.runs).is_err() {
-            return;
-        }
-        // Written aside and renamed: a concurrent build never reads half an entry.
-        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(&self.runs) {
-            use std::io::Write;
-            if tmp.write_all(&bytes).is_ok() {
-                let _ = tmp.persist(self.entry(key));
-            }
-        }
+        store(&self.entry(key), run);
     }
 
     /// Ends a build: keeps its listings for the next one and removes entries that no
@@ -256,17 +240,7 @@ impl Cache {
             program: self.program,
             runs,
         };
-        if let (Ok(bytes), Ok(())) = (
-            postcard::to_stdvec(&listings),
-            fs::create_dir_all(&self.dir),
-        ) {
-            if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(&self.dir) {
-                use std::io::Write;
-                if tmp.write_all(&bytes).is_ok() {
-                    let _ = tmp.persist(self.dir.join("listings.bin"));
-                }
-            }
-        }
+        store(&self.dir.join("listings.bin"), &listings);
         self.prune();
     }
 
@@ -283,6 +257,16 @@ impl Cache {
             if old {
                 let _ = fs::remove_file(e.path());
             }
+        }
+    }
+}
+
+/// Writes `value` in the cache's binary form to `path`, aside and renamed (a concurrent
+/// build never reads half a file). Failing to is not an error: the cache only saves time.
+pub fn store<T: Serialize>(path: &Path, value: &T) {
+    if let (Ok(bytes), Some(dir)) = (postcard::to_stdvec(value), path.parent()) {
+        if fs::create_dir_all(dir).is_ok() {
+            let _ = crate::deliver::output::write_file_atomic(path, &bytes);
         }
     }
 }

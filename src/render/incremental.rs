@@ -144,20 +144,8 @@ impl Incremental {
     pub fn record(&self, rel: &str, fingerprint: String, out: &Path) {
         let dir = out.join(rel);
         let mut files = Vec::new();
-        for e in walkdir::WalkDir::new(&dir)
-            .min_depth(1)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-        {
-            let name = e
-                .path()
-                .strip_prefix(&dir)
-                .ok()
-                .and_then(|p| p.to_str())
-                .map(|p| p.replace('\\', "/"));
-            let (Some(name), Some(id)) = (name, file_id(e.path())) else {
+        for name in crate::ingest::list_files(&dir, usize::MAX) {
+            let Some(id) = file_id(&dir.join(&name)) else {
                 return;
             };
             files.push((name, id));
@@ -225,21 +213,7 @@ impl Incremental {
             runs,
             pages,
         };
-        let Some(dir) = self.path.parent() else {
-            return;
-        };
-        if fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        if let (Ok(bytes), Ok(mut tmp)) = (
-            postcard::to_stdvec(&m),
-            tempfile::NamedTempFile::new_in(dir),
-        ) {
-            use std::io::Write;
-            if tmp.write_all(&bytes).is_ok() {
-                let _ = tmp.persist(&self.path);
-            }
-        }
+        crate::ingest::cache::store(&self.path, &m);
     }
 }
 
