@@ -206,11 +206,8 @@ pub struct TestbedHistory {
     pub runs: Vec<usize>,
     pub tests: BTreeMap<TestKey, Vec<Sample>>,
     pub perf: BTreeMap<TestKey, Vec<PerfPoint>>,
-    /// Test page (relative to the testbed folder) of each (testgroup, test).
-    pub pages: BTreeMap<(String, String), String>,
-    /// The (testgroup, test, page name) whose page is not named by its hash alone (two
-    /// hashes met); every other test's page follows from its name.
-    pub renamed: Vec<(String, String, String)>,
+    /// The history pages and each test's link to its place on them.
+    pub layout: super::layout::Layout,
     /// The lineage of each run (as `runs`), without a default base branch.
     pub lineages: Vec<Lineage>,
     /// Per key of `tests` (in order): whether it ever did anything but pass or skip. The
@@ -442,25 +439,14 @@ impl TestbedHistory {
         let perf: BTreeMap<TestKey, Vec<PerfPoint>> =
             perf.into_iter().map(|(k, v)| (owned(k), v)).collect();
         // Runs were visited oldest first, so every list is in run order already.
-        let mut pages = BTreeMap::new();
-        let mut taken = std::collections::HashSet::new();
-        let mut renamed = Vec::new();
         // A history needs two runs: a testbed with one run gets no history pages.
-        for k in tests.keys().filter(|_| runs.len() > 1) {
-            let id = (k.testgroup.clone(), k.test.clone());
-            if let std::collections::btree_map::Entry::Vacant(e) = pages.entry(id) {
-                // A short name from a hash of the test's identity: the same test keeps its
-                // page from build to build, and the many links to it stay short.
-                let name = crate::paths::short_hash(&[&k.testgroup, &k.test]);
-                let slug = crate::paths::unique_slug(&name, &mut taken);
-                if slug != name {
-                    renamed.push((k.testgroup.clone(), k.test.clone(), slug.clone()));
-                }
-                e.insert(format!("tests/{slug}.html"));
-            }
-        }
+        let layout = if runs.len() > 1 {
+            super::layout::Layout::plan(&tests, |k| perf.get(k).map_or(0, Vec::len))
+        } else {
+            super::layout::Layout::default()
+        };
         TestbedHistory {
-            renamed,
+            layout,
             lineages: runs.iter().map(|&i| lineage(&all[i], None)).collect(),
             notable: tests
                 .values()
@@ -472,12 +458,13 @@ impl TestbedHistory {
             runs,
             tests,
             perf,
-            pages,
         }
     }
 
+    /// The link to a test's history (relative to the testbed folder), or "" when none.
     pub fn page(&self, testgroup: &str, test: &str) -> String {
-        self.pages
+        self.layout
+            .links
             .get(&(testgroup.to_string(), test.to_string()))
             .cloned()
             .unwrap_or_default()

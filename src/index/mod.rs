@@ -2,6 +2,7 @@
 //! testbed's test histories, and each run's comparison with its baseline.
 
 pub mod history;
+pub mod layout;
 pub mod rankings;
 
 use std::cmp::Reverse;

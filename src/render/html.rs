@@ -2,13 +2,15 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use minijinja::{context, AutoEscape, Environment, Value};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::index::Index;
 use crate::ingest::time::format_duration;
-use crate::model::{GitRef, GroupAttempt, GroupState, Outcome, Run};
+use crate::model::{GitRef, GroupAttempt, GroupState, Outcome, Run, TestResult};
 use crate::paths::url_path;
 use crate::render::strip::{self, Cell, RunLabel};
 use crate::render::{links, svg};
@@ -41,8 +43,8 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/group.html"),
     ),
     (
-        "test.html",
-        include_str!("../../themes/default/templates/test.html"),
+        "history.html",
+        include_str!("../../themes/default/templates/history.html"),
     ),
     (
         "matrix.html",
@@ -911,45 +913,159 @@ pub fn group_page(
     render(env, "group.html", ctx)
 }
 
-/// What the history page of one test shows (`test.html`: a strip per board or platform);
-/// equal contexts make equal pages, so a rebuild can tell an unchanged page without
-/// rendering it.
-pub fn test_context(
+/// One test on a history page: a strip per board or platform, and what it says.
+#[derive(Serialize)]
+struct TestView {
+    anchor: String,
+    /// The name within the page's module.
+    name: String,
+    source_url: Option<String>,
+    variants: Vec<VariantView>,
+}
+
+#[derive(Serialize)]
+struct VariantView {
+    variant: String,
+    role: String,
+    tentacles: String,
+    strip: String,
+    now: &'static str,
+    now_class: &'static str,
+    now_run: String,
+    now_slug: String,
+    since: Option<String>,
+    since_slug: String,
+    since_date: Option<String>,
+    since_commit: Option<String>,
+    failed_runs: usize,
+    flips: usize,
+    failure: Option<FailureView>,
+    perf: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FailureView {
+    run: String,
+    slug: String,
+    date: String,
+    text: String,
+}
+
+/// What a history page shows (`history.html`: the tests of one module, or of one part of
+/// it); equal contexts make equal pages, so a rebuild can tell an unchanged page by its
+/// hash without rendering it.
+#[derive(Serialize)]
+pub struct HistoryContext<'a> {
+    root: &'static str,
+    title: String,
+    crumbs: Vec<Crumb>,
+    testbed: &'a str,
+    testgroup: &'a str,
+    module: &'a str,
+    part: usize,
+    /// (part, file name) of every part when the module is cut into parts.
+    parts: Vec<(usize, String)>,
+    tests: Vec<TestView>,
+}
+
+pub fn history_context<'a>(
+    idx: &'a Index,
+    t: usize,
+    page: &'a crate::index::layout::HistoryPage,
+    labels: &[RunLabel],
+    results: &Results,
+) -> HistoryContext<'a> {
+    let bed = &idx.testbeds[t];
+    let layout = &idx.histories[t].layout;
+    let tests: Vec<TestView> = page
+        .tests
+        .iter()
+        .map(|(test, anchor)| TestView {
+            anchor: anchor.clone(),
+            name: crate::index::layout::name_in_module(test, &page.module).to_string(),
+            ..test_view(idx, t, &page.testgroup, test, labels, results)
+        })
+        .collect();
+    // The other parts of a module cut into parts, by file name.
+    let parts: Vec<(usize, String)> = if page.parts > 1 {
+        layout
+            .pages
+            .iter()
+            .filter(|(_, p)| p.testgroup == page.testgroup && p.module == page.module)
+            .map(|(f, p)| (p.part + 1, f.trim_start_matches("tests/").to_string()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let heading = if page.module.is_empty() {
+        &page.testgroup
+    } else {
+        &page.module
+    };
+    HistoryContext {
+        root: "../../",
+        title: format!("{heading} · {}", bed.name),
+        crumbs: vec![
+            Crumb {
+                label: bed.name.clone(),
+                href: Some("../index.html".into()),
+            },
+            Crumb {
+                label: heading.clone(),
+                href: None,
+            },
+        ],
+        testbed: &bed.name,
+        testgroup: &page.testgroup,
+        module: &page.module,
+        part: page.part + 1,
+        parts,
+        tests,
+    }
+}
+
+/// A run's results by (test group, test name), each run's made when first asked: history
+/// pages look up one result of a run per test, mostly in the same few runs.
+pub struct Results<'a> {
+    runs: &'a [Run],
+    maps: Vec<OnceLock<ResultMap<'a>>>,
+}
+
+type ResultMap<'a> = FxHashMap<(&'a str, &'a str), &'a TestResult>;
+
+impl<'a> Results<'a> {
+    pub fn new(runs: &'a [Run]) -> Results<'a> {
+        Results {
+            runs,
+            maps: runs.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    fn find(&self, i: usize, testgroup: &str, test: &str) -> Option<&'a TestResult> {
+        let map = self.maps[i].get_or_init(|| {
+            let mut m = ResultMap::default();
+            for g in &self.runs[i].groups {
+                for x in &g.results {
+                    // The first of a name, as a walk of the groups in order finds it.
+                    m.entry((&g.testgroup, &x.name)).or_insert(x);
+                }
+            }
+            m
+        });
+        map.get(&(testgroup, test)).copied()
+    }
+}
+
+fn test_view(
     idx: &Index,
     t: usize,
     testgroup: &str,
     test: &str,
     labels: &[RunLabel],
-) -> Value {
+    results: &Results,
+) -> TestView {
     use crate::index::history::{flips, State};
-    let bed = &idx.testbeds[t];
     let h = &idx.histories[t];
-    #[derive(Serialize)]
-    struct FailureView {
-        run: String,
-        slug: String,
-        date: String,
-        text: String,
-    }
-    #[derive(Serialize)]
-    struct VariantView {
-        variant: String,
-        role: String,
-        tentacles: String,
-        strip: String,
-        now: &'static str,
-        now_class: &'static str,
-        now_run: String,
-        now_slug: String,
-        since: Option<String>,
-        since_slug: String,
-        since_date: Option<String>,
-        since_commit: Option<String>,
-        failed_runs: usize,
-        flips: usize,
-        failures: Vec<FailureView>,
-        perf: Option<String>,
-    }
     let run_href = |i: usize| format!("../{}/index.html", url_path(&idx.runs[i].slug));
     let mut variants = Vec::new();
     let mut source_url = None;
@@ -1007,27 +1123,23 @@ pub fn test_context(
         if source_url.is_none() {
             // From the run where the current streak began: the link stays the same while
             // the test's result does.
-            let r = &idx.runs[if now_class == "none" {
+            let i = if now_class == "none" {
                 last.run
             } else {
                 now_run
-            }];
-            source_url = r
-                .groups
-                .iter()
-                .filter(|g| g.testgroup == testgroup)
-                .flat_map(|g| g.results.iter())
-                .find(|x| x.name == test)
-                .and_then(|x| links::result_source_url(r, testgroup, x));
+            };
+            source_url = results
+                .find(i, testgroup, test)
+                .and_then(|x| links::result_source_url(&idx.runs[i], testgroup, x));
         }
         let mut tentacles: Vec<&str> = samples.iter().map(|s| &*s.tentacle).collect();
         tentacles.sort();
         tentacles.dedup();
-        let failures: Vec<FailureView> = samples
+        // The latest failure's text; the strip links every other failing run.
+        let failure = samples
             .iter()
             .rev()
-            .filter(|s| s.failing())
-            .take(3)
+            .find(|s| s.failing())
             .map(|s| FailureView {
                 run: idx.runs[s.run].id.clone(),
                 slug: url_path(&idx.runs[s.run].slug),
@@ -1036,9 +1148,8 @@ pub fn test_context(
                     .as_ref()
                     .map(|t| t.display())
                     .unwrap_or_default(),
-                text: cut(&s.text, 4000).to_string(),
-            })
-            .collect();
+                text: cut(&s.text, 2000).to_string(),
+            });
         let perf = h.perf.get(key).map(|points| {
             let pts: Vec<svg::Point> = points
                 .iter()
@@ -1084,21 +1195,14 @@ pub fn test_context(
             }),
             failed_runs: samples.iter().filter(|s| s.failing()).count(),
             flips: flips(samples),
-            failures,
+            failure,
             perf,
         });
     }
-    context! {
-        root => "../../",
-        title => format!("{test} · {}", bed.name),
-        crumbs => vec![
-            Crumb { label: bed.name.clone(), href: Some("../index.html".into()) },
-            Crumb { label: test.to_string(), href: None },
-        ],
-        testbed => bed.name,
-        testgroup => testgroup,
-        test => test,
-        source_url => source_url,
-        variants => variants,
+    TestView {
+        anchor: String::new(),
+        name: String::new(),
+        source_url,
+        variants,
     }
 }

@@ -92,11 +92,9 @@ impl Incremental {
             h.update(part.as_bytes());
             h.update(&[0]);
         }
-        // The links to history pages: named by a hash of each test's name (which the
-        // content key covers), if there are any, but for the rare renamed ones.
-        let history = &idx.histories[t];
-        h.update(&[u8::from(!history.pages.is_empty())]);
-        h.update(format!("{:?}", history.renamed).as_bytes());
+        // The links to history pages follow from each test's name (which the content key
+        // covers) but for what the layout's digest sums up.
+        h.update(&idx.histories[t].layout.digest.to_le_bytes());
         Some(format!("{:032x}", h.digest128()))
     }
 
@@ -217,14 +215,23 @@ impl Incremental {
     }
 }
 
-/// A page's context as a number: equal contexts render to equal pages. Hashed in its JSON
-/// form, which tells `none` from `false` and `1` from `1.0`, as a template can.
-pub fn context_hash(ctx: &minijinja::Value) -> u64 {
-    let mut h = Xxh3::new();
-    match serde_json::to_vec(ctx) {
-        Ok(json) => h.update(&json),
-        // Never equal to a recorded hash: the page is rendered.
-        Err(_) => return u64::MAX,
+/// A page's context as a number: equal contexts render to equal pages. Hashed in postcard's
+/// form of the context's own (typed) struct, straight into the hasher: the type fixes what
+/// each byte means, so `None` and `false`, `1` and `1.0` stay apart as a template tells them.
+pub fn context_hash(ctx: &impl Serialize) -> u64 {
+    struct Sink(Xxh3);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
-    h.digest()
+    match postcard::to_io(ctx, Sink(Xxh3::new())) {
+        Ok(sink) => sink.0.digest(),
+        // Never equal to a recorded hash: the page is rendered.
+        Err(_) => u64::MAX,
+    }
 }

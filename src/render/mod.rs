@@ -10,6 +10,7 @@ pub mod svg;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use minijinja::Value;
 use rayon::prelude::*;
 
 use crate::index::history::Comparison;
@@ -201,23 +202,26 @@ pub fn write_site(
         let tests = dir.join("tests");
         fs::create_dir_all(&tests).map_err(io(&tests))?;
         let labels = strip::run_labels(idx, t);
+        let results = html::Results::new(&idx.runs);
         idx.histories[t]
+            .layout
             .pages
             .par_iter()
-            .try_for_each(|((testgroup, test), page)| {
-                let ctx = html::test_context(idx, t, testgroup, test, &labels);
-                // Most tests' pages are as they were: known by their context, not rendered.
+            .try_for_each(|(file, page)| {
+                let ctx = html::history_context(idx, t, page, &labels, &results);
+                // Most pages are as they were: known by their context, not rendered.
+                let page = |ctx| html::render(&env, "history.html", Value::from_serialize(ctx));
                 let Some(inc) = inc else {
-                    return o.write(&dir.join(page), html::render(&env, "test.html", ctx)?);
+                    return o.write(&dir.join(file), page(&ctx)?);
                 };
-                let rel = format!("{}/{page}", bed.slug);
+                let rel = format!("{}/{file}", bed.slug);
                 let hash = incremental::context_hash(&ctx);
                 if o.previous
                     .is_some_and(|prev| inc.reuse_page(&rel, hash, prev, out))
                 {
                     return Ok(());
                 }
-                o.write(&dir.join(page), html::render(&env, "test.html", ctx)?)?;
+                o.write(&dir.join(file), page(&ctx)?)?;
                 inc.record_page(&rel, hash, out);
                 Ok(())
             })?;

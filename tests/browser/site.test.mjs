@@ -140,6 +140,7 @@ async function visit(page, url) {
         isGroup: rows.length > 0 || !!document.querySelector('.filterable'),
         isRun: !!document.querySelector('table.groups.attempts'),
         failedRows: rows.filter((r) => r.classList.contains('o-failed')).length,
+        ids: [...document.querySelectorAll('[id]')].map((e) => e.id),
         passedRows: rows.filter((r) => r.classList.contains('o-passed')).length,
       };
     });
@@ -285,6 +286,7 @@ describe('demo site', () => {
     const problems = [];
     const checkedTargets = new Set();
     let checked = 0;
+    let fragments = 0;
     for (const rec of pages.values()) {
       if (!rec.dom) continue;
       const name = rel(root, rec.url);
@@ -323,11 +325,21 @@ describe('demo site', () => {
           problems.push(`${where}: missing file ${path.relative(root, target)}`);
         } else if (!statSync(target).isFile()) {
           problems.push(`${where}: is a folder, not a file: ${path.relative(root, target)}`);
+        } else if (u.hash.length > 1) {
+          // A link into a page (a test on its module's history page): the element is there,
+          // on the pages the crawl loaded.
+          const dom = pages.get(bare(u.href))?.dom;
+          if (dom) {
+            fragments++;
+            const id = decodeURIComponent(u.hash.slice(1));
+            if (!dom.ids.includes(id)) problems.push(`${where}: no element with id "${id}" in ${path.relative(root, target)}`);
+          }
         }
       }
     }
     assert.deepEqual(problems, []);
     assert.ok(checked > 100, `only ${checked} relative links checked`);
+    assert.ok(fragments > 20, `only ${fragments} links to an element of a page checked`);
     // The demo site has group attempt folders such as "RUN-TESTS_STANDARD,a@5f2a-...":
     // make sure links into folders with ',' and '@' were among those checked.
     const targets = [...checkedTargets].map((t) => path.relative(root, t));
@@ -382,6 +394,35 @@ describe('demo site', () => {
       assert.equal(await page.locator('#f-all').isChecked(), true);
       now = await rowState();
       assert.equal(now.filter((r) => r.visible).length, total, 'clicking "all" does not show every row again');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('a failing test\'s name leads to its section of the history page, marked', async () => {
+    const pages = await crawlOnce(root);
+    const group = [...pages.values()].find(
+      (r) => r.dom?.isGroup && r.dom.failedRows > 0 && r.dom.links.some((l) => l.raw.includes('tests/') && l.raw.includes('#')),
+    );
+    assert.ok(group, 'no group page with a failing test that has a history');
+    const page = await newPage();
+    try {
+      await page.goto(group.url);
+      const link = page.locator('table.outcomes tr.o-failed td:first-child a[href*="tests/"]').first();
+      const name = (await link.innerText()).trim();
+      await clickAndWait(page, link);
+      assert.match(page.url(), /\/tests\/[0-9a-f]{12}(-\d+)?\.html#[0-9a-f]{12}/);
+      const target = page.locator('section.test:target');
+      assert.equal(await target.count(), 1, 'one section is the target');
+      const shown = (await target.locator('h2 a').first().innerText()).trim();
+      assert.ok(name.endsWith(shown), `section "${shown}" is not the test "${name}"`);
+      const box = await target.boundingBox();
+      const viewport = page.viewportSize();
+      assert.ok(box && box.y >= -1 && box.y < viewport.height, `section not scrolled into view (y=${box?.y})`);
+      const border = await target.evaluate((e) => getComputedStyle(e).borderLeftColor);
+      const other = await page.locator('section.test:not(:target)').first().evaluate((e) => getComputedStyle(e).borderLeftColor).catch(() => null);
+      assert.notEqual(border, other, 'the target section looks like the others');
+      assert.ok((await target.locator('.strip a').count()) > 0, 'the section has a strip');
     } finally {
       await page.context().close();
     }

@@ -66,7 +66,8 @@ fn a_warm_cache_gives_the_same_site_as_reading_afresh() {
     );
     build_with(&data, &fresh, None);
     let fresh_tree = tree(&fresh);
-    assert!(fresh_tree.len() > 60, "a site with history pages");
+    let history = fresh_tree.keys().filter(|k| k.contains("/tests/")).count();
+    assert!(history >= 2, "a site with history pages ({history})");
     assert!(tree(&cold) == fresh_tree, "cold cache: same site");
     assert!(tree(&warm) == fresh_tree, "warm cache: same site");
 
@@ -122,8 +123,8 @@ fn adding_a_run_to_a_built_site_gives_the_site_of_a_full_build() {
             .count();
         assert_eq!(kept, same, "{format}: unchanged pages are not rewritten");
         assert!(
-            same * 2 > history.len(),
-            "{format}: most history pages stay as they were ({same} of {})",
+            same > 0 && same < history.len(),
+            "{format}: some history pages stay as they were ({same} of {})",
             history.len()
         );
         let fresh = tmp.path().join(format!("fresh-{format}"));

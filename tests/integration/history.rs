@@ -211,11 +211,7 @@ fn history_pages_and_testbed_rankings() {
     let (_t, site, out) = build(&[Path::new(HISTORY)], &["--xfail", XFAIL]);
     assert!(out.status.success(), "{}", stderr(&out));
     let bed = site.join("ch_hans_1");
-    let page = read(&history_page(
-        &bed,
-        "RUN-TESTS_STANDARD",
-        "basics/regress_me.py",
-    ));
+    let page = history_section(&bed, "RUN-TESTS_STANDARD", "basics/regress_me.py");
     // One strip per board, in streaks: two boards pass throughout, one breaks at run 20.
     assert_eq!(page.matches("<div class=\"strip\"").count(), 3);
     assert_eq!(page.matches("<a class=\"s-pass open\"").count(), 2);
@@ -238,11 +234,7 @@ fn history_pages_and_testbed_rankings() {
         "failing since run 20"
     );
     assert!(page.contains("AssertionError: regression planted at run 20"));
-    let chaos = read(&history_page(
-        &bed,
-        "RUN-PERFBENCH",
-        "perf_bench/bm_chaos.py",
-    ));
+    let chaos = history_section(&bed, "RUN-PERFBENCH", "perf_bench/bm_chaos.py");
     assert_eq!(
         chaos.matches("class=\"dot marked\"").count(),
         1,
@@ -257,8 +249,8 @@ fn history_pages_and_testbed_rankings() {
         changed < run.find("id=\"summary\"").unwrap(),
         "before the summary"
     );
-    let regress = testpress::paths::short_hash(&["RUN-TESTS_STANDARD", "basics/regress_me.py"]);
-    assert!(run.contains(&format!("href=\"../tests/{regress}.html\"")));
+    let regress = history_link("RUN-TESTS_STANDARD", "basics/regress_me.py");
+    assert!(run.contains(&format!("href=\"../{regress}\"")));
     // Rankings: always_broken fails in all 33 runs, at the top.
     let t = read(&bed.join("index.html"));
     let tests_ranking = &t[t.find("<h3>Tests</h3>").unwrap()..];

@@ -83,10 +83,26 @@ pub fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// A test's history page in a testbed's folder of the site.
-pub fn history_page(bed: &Path, testgroup: &str, test: &str) -> PathBuf {
-    bed.join(format!(
-        "tests/{}.html",
-        testpress::paths::short_hash(&[testgroup, test])
-    ))
+/// The link to a test's history from its testbed's folder: `tests/<page>.html#<anchor>`,
+/// the page of its module (not cut into parts).
+pub fn history_link(testgroup: &str, test: &str) -> String {
+    use testpress::paths::short_hash;
+    let module = testpress::index::layout::module_of(test);
+    format!(
+        "tests/{}.html#{}",
+        short_hash(&[testgroup, module]),
+        short_hash(&[testgroup, test])
+    )
+}
+
+/// A test's section of its module's history page in a testbed's folder of the site.
+pub fn history_section(bed: &Path, testgroup: &str, test: &str) -> String {
+    let link = history_link(testgroup, test);
+    let (file, anchor) = link.split_once('#').unwrap();
+    let page = read(&bed.join(file));
+    let start = page
+        .find(&format!("<section class=\"test\" id=\"{anchor}\">"))
+        .unwrap_or_else(|| panic!("{test}: no section {anchor} in {file}"));
+    let end = start + page[start..].find("</section>").unwrap();
+    page[start..end].to_string()
 }
