@@ -95,12 +95,17 @@ pub fn parse_dir_name(name: &str) -> DirName {
 
 /// Splits a role suffix (`-instance0`, or `-first`/`-second` before 2025-07-29) off a tentacle name.
 pub fn split_role(tentacle: &str) -> (&str, &str) {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"-(instance\d+|first|second)$").unwrap());
-    match re.find(tentacle) {
-        Some(m) => (&tentacle[..m.start()], &tentacle[m.start() + 1..]),
-        None => (tentacle, ""),
+    // `-instance<digits>`, `-first` or `-second` at the end. (By hand: this runs for every
+    // group of every run, and a regex would be compiled by every build for it.)
+    if let Some((head, role)) = tentacle.rsplit_once('-') {
+        let numbered = role
+            .strip_prefix("instance")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if numbered || role == "first" || role == "second" {
+            return (head, role);
+        }
     }
+    (tentacle, "")
 }
 
 /// `3a21-PYBV11-DP` → `PYBV11-DP`: the part after the serial.
