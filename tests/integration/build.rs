@@ -369,25 +369,12 @@ fn unchanged_files_keep_their_modification_time() {
 /// so that no page is large, and every failing test is on one of them.
 #[test]
 fn a_large_failure_matrix_gets_pages_of_its_own() {
-    let tmp = tempfile::tempdir().unwrap();
-    let run = tmp.path().join("runs/big/run-1");
-    std::fs::create_dir_all(&run).unwrap();
-    let mut xml = String::from("<testsuite name=\"suite\" tests=\"6500\">\n");
-    for i in 0..6500 {
-        xml.push_str(&format!(
-            "<testcase classname=\"t.mod{}\" name=\"test_{i}\"><failure message=\"boom\">x</failure></testcase>\n",
-            i % 7
-        ));
-    }
-    xml.push_str("</testsuite>\n");
-    std::fs::write(run.join("junit.xml"), xml).unwrap();
-    let site = tmp.path().join("site");
-    let out = testpress([
-        "build".as_ref(),
-        tmp.path().join("runs").as_os_str(),
-        "-o".as_ref(),
-        site.as_os_str(),
-    ]);
+    let runs = tempfile::tempdir().unwrap();
+    write_junit(
+        &runs.path().join("big/run-1"),
+        (0..6500).map(|i| (format!("t.mod{}", i % 7), format!("test_{i}"), true)),
+    );
+    let (_tmp, site, out) = build(&[runs.path()], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let dir = site.join("big/run-1");
     let page = read(&dir.join("index.html"));

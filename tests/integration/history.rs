@@ -334,3 +334,76 @@ fn real_samples_classified_by_hand() {
         assert_eq!(v[k].as_array().unwrap().len(), 0, "{k}");
     }
 }
+
+/// A module with more tests than one history page should hold is dealt into parts: every
+/// test's link goes to the part that has its section, and each part links the others.
+#[test]
+fn a_large_module_gets_history_pages_in_parts() {
+    let runs = tempfile::tempdir().unwrap();
+    let tests = 1500;
+    for (r, fail) in [(1, None), (2, Some(7))] {
+        write_junit(
+            &runs.path().join(format!("big/run-{r}")),
+            (0..tests).map(|i| ("pkg.Big".into(), format!("test_{i:04}"), Some(i) == fail)),
+        );
+    }
+    let (_tmp, site, out) = build(&[runs.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bed = site.join("big");
+    let base = testpress::paths::short_hash(&["suite", "pkg.Big"]);
+    let mut parts: Vec<String> = std::fs::read_dir(bed.join("tests"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    parts.sort();
+    assert!(parts.len() >= 2, "{parts:?}");
+    assert!(parts.len().is_power_of_two(), "{parts:?}");
+    // The group page, in its parts (1,000 outcomes each).
+    let group: String = ["index.html", "part-2.html"]
+        .iter()
+        .map(|f| read(&bed.join("run-2/suite").join(f)))
+        .collect();
+    let mut sections = 0;
+    for (k, file) in parts.iter().enumerate() {
+        assert_eq!(file, &format!("{base}-{}.html", k + 1));
+        let page = read(&bed.join("tests").join(file));
+        assert!(page.len() < 2_000_000, "{file}: {} bytes", page.len());
+        assert!(
+            page.contains(&format!("Part {} of {}", k + 1, parts.len())),
+            "{file}"
+        );
+        for (j, other) in parts.iter().enumerate() {
+            if j != k {
+                assert!(page.contains(&format!("<a href=\"{other}\">{}</a>", j + 1)));
+            }
+        }
+        // Each test's link (from the group page) names the part holding its section.
+        for id in page
+            .match_indices("<section class=\"test\" id=\"")
+            .map(|(at, m)| &page[at + m.len()..at + m.len() + 12])
+        {
+            sections += 1;
+            assert!(
+                group.contains(&format!("href=\"../../tests/{file}#{id}\"")),
+                "{file}#{id} is not linked"
+            );
+        }
+    }
+    assert_eq!(sections, tests, "every test on exactly one part");
+    let failing = history_section_in(&bed, &parts, "suite", "pkg.Big::test_0007");
+    assert!(failing.contains("failing since"), "{failing}");
+}
+
+/// A test's section on whichever of `parts` holds it.
+fn history_section_in(bed: &Path, parts: &[String], testgroup: &str, test: &str) -> String {
+    let id = testpress::paths::short_hash(&[testgroup, test]);
+    let open = format!("<section class=\"test\" id=\"{id}\">");
+    for file in parts {
+        let page = read(&bed.join("tests").join(file));
+        if let Some(start) = page.find(&open) {
+            let end = start + page[start..].find("</section>").unwrap();
+            return page[start..end].to_string();
+        }
+    }
+    panic!("{test}: no section in {parts:?}")
+}

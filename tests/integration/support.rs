@@ -60,6 +60,24 @@ pub fn build(roots: &[&Path], extra: &[&str]) -> (tempfile::TempDir, PathBuf, Ou
     (tmp, site, out)
 }
 
+/// Writes `<run>/junit.xml`, one suite named `suite` of `(classname, name, failed)` cases.
+pub fn write_junit(run: &Path, cases: impl IntoIterator<Item = (String, String, bool)>) {
+    std::fs::create_dir_all(run).unwrap();
+    let mut xml = String::from("<testsuite name=\"suite\">\n");
+    for (classname, name, failed) in cases {
+        let body = if failed {
+            "<failure message=\"boom\">x</failure>"
+        } else {
+            ""
+        };
+        xml.push_str(&format!(
+            "<testcase classname=\"{classname}\" name=\"{name}\">{body}</testcase>\n"
+        ));
+    }
+    xml.push_str("</testsuite>\n");
+    std::fs::write(run.join("junit.xml"), xml).unwrap();
+}
+
 /// Every file below `dir` with its bytes, keyed by relative path.
 pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
