@@ -164,8 +164,6 @@ pub struct Metric {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TestExtra {
-    /// JUnit classname, pytest node id, CTRF suite path.
-    pub classname: String,
     pub file: Option<String>,
     pub line: Option<u32>,
     /// The one-line message (JUnit `message`, pytest `reprcrash.message`).

@@ -136,7 +136,6 @@ pub fn read(v: &Value, label: &str) -> Ctrf {
             .map(|ms| ms / 1000.0);
         let final_outcome = r.outcome.clone();
         let x = r.extra_mut();
-        x.classname = suite;
         // Only a path relative to the repository can become a source link; the absolute
         // paths of the producer's machine are kept as they are.
         x.file = t.get("filePath").map(value_text).filter(|s| !s.is_empty());

@@ -11,7 +11,7 @@ use quick_xml::{Reader, XmlVersion};
 
 use super::time::Timestamp;
 use super::IngestError;
-use crate::model::{GroupAttempt, Outcome, PriorAttempt, TestResult};
+use crate::model::{GroupAttempt, Outcome, PriorAttempt, TestExtra, TestResult};
 
 /// What one JUnit file holds.
 #[derive(Debug, Default)]
@@ -65,6 +65,8 @@ struct Suite {
 
 struct Case {
     result: TestResult,
+    /// Part of the test's id; not kept beyond it.
+    classname: String,
     /// The kind of result element seen: `failure`, `error` or `skipped`.
     kind: Option<String>,
     result_type: String,
@@ -180,18 +182,30 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
                     }
                     "testsuites" => {}
                     "testcase" => {
-                        let mut r = TestResult::new(
-                            attr(e, "name").unwrap_or_default(),
-                            Outcome::Passed,
-                            String::new(),
-                        );
-                        r.duration = attr(e, "time").and_then(|t| parse_seconds(&t));
-                        let x = r.extra_mut();
-                        x.classname = attr(e, "classname").unwrap_or_default();
-                        x.file = attr(e, "file");
-                        x.line = attr(e, "line").and_then(|l| l.trim().parse().ok());
+                        // One pass over the attributes: there is a testcase per test.
+                        let (mut name, mut classname) = (String::new(), String::new());
+                        let mut r = TestResult::new(String::new(), Outcome::Passed, String::new());
+                        let mut x = Box::<TestExtra>::default();
+                        for a in e.attributes().flatten() {
+                            let value = || {
+                                a.normalized_value(XmlVersion::Implicit1_0)
+                                    .map(Cow::into_owned)
+                                    .unwrap_or_else(|_| a.value.to_string())
+                            };
+                            match local(a.key.as_ref()) {
+                                "name" => name = value(),
+                                "classname" => classname = value(),
+                                "file" => x.file = Some(value()),
+                                "line" => x.line = value().trim().parse().ok(),
+                                "time" => r.duration = parse_seconds(&value()),
+                                _ => {}
+                            }
+                        }
+                        r.name = name;
+                        r.extra = Some(x);
                         let c = Case {
                             result: r,
+                            classname,
                             kind: None,
                             result_type: String::new(),
                             results_seen: 0,
@@ -438,15 +452,13 @@ fn push_case(suites: &mut Vec<Suite>, out: &mut JunitFile, mut c: Case, label: &
     }
     // Test ids are `classname::name`, unless the classname only repeats the suite (Surefire,
     // go, nextest) or the name already holds it (jest).
-    if let Some(x) = &c.result.extra {
-        let cls = &x.classname;
-        let suite = suites
-            .last()
-            .map(|s| s.group.testgroup.as_str())
-            .unwrap_or("");
-        if !cls.is_empty() && cls != suite && !c.result.name.starts_with(cls.as_str()) {
-            c.result.name = format!("{cls}::{}", c.result.name);
-        }
+    let cls = &c.classname;
+    let suite = suites
+        .last()
+        .map(|s| s.group.testgroup.as_str())
+        .unwrap_or("");
+    if !cls.is_empty() && cls != suite && !c.result.name.starts_with(cls.as_str()) {
+        c.result.name = format!("{cls}::{}", c.result.name);
     }
     if suites.is_empty() {
         // A testcase outside any suite: its own implicit suite, named after the file.

@@ -283,12 +283,7 @@ pub(crate) fn redact_run(run: &mut Run) {
             r.in_place(&mut t.name);
             r.in_place(&mut t.text);
             if let Some(x) = t.extra.as_deref_mut() {
-                for s in [
-                    &mut x.message,
-                    &mut x.stdout,
-                    &mut x.stderr,
-                    &mut x.classname,
-                ] {
+                for s in [&mut x.message, &mut x.stdout, &mut x.stderr] {
                     r.in_place(s);
                 }
                 for (k, v) in &mut x.properties {

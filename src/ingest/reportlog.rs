@@ -332,7 +332,6 @@ fn fold(nodeid: String, acc: Acc) -> Vec<TestResult> {
         } else {
             message
         };
-        x.classname = nodeid.clone();
         x.file = (!acc.file.is_empty()).then(|| acc.file.clone());
         x.line = acc.line;
         x.attempts = acc.reruns;
