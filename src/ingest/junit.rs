@@ -183,25 +183,36 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
                     "testsuites" => {}
                     "testcase" => {
                         // One pass over the attributes: there is a testcase per test.
-                        let (mut name, mut classname) = (String::new(), String::new());
-                        let mut r = TestResult::new(String::new(), Outcome::Passed, String::new());
-                        let mut x = Box::<TestExtra>::default();
+                        // The first of a name counts (`x:name` after `name` is ignored).
+                        let [mut name, mut classname, mut file, mut line, mut time] =
+                            [None, None, None, None, None];
                         for a in e.attributes().flatten() {
-                            let value = || {
-                                a.normalized_value(XmlVersion::Implicit1_0)
-                                    .map(Cow::into_owned)
-                                    .unwrap_or_else(|_| a.value.to_string())
+                            let slot = match local(a.key.as_ref()) {
+                                "name" => &mut name,
+                                "classname" => &mut classname,
+                                "file" => &mut file,
+                                "line" => &mut line,
+                                "time" => &mut time,
+                                _ => continue,
                             };
-                            match local(a.key.as_ref()) {
-                                "name" => name = value(),
-                                "classname" => classname = value(),
-                                "file" => x.file = Some(value()),
-                                "line" => x.line = value().trim().parse().ok(),
-                                "time" => r.duration = parse_seconds(&value()),
-                                _ => {}
+                            if slot.is_none() {
+                                *slot = Some(
+                                    a.normalized_value(XmlVersion::Implicit1_0)
+                                        .map(Cow::into_owned)
+                                        .unwrap_or_else(|_| a.value.to_string()),
+                                );
                             }
                         }
-                        r.name = name;
+                        let mut r = TestResult::new(
+                            name.unwrap_or_default(),
+                            Outcome::Passed,
+                            String::new(),
+                        );
+                        r.duration = time.and_then(|t| parse_seconds(&t));
+                        let mut x = Box::<TestExtra>::default();
+                        x.file = file;
+                        x.line = line.and_then(|l| l.trim().parse().ok());
+                        let classname = classname.unwrap_or_default();
                         r.extra = Some(x);
                         let c = Case {
                             result: r,

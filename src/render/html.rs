@@ -986,17 +986,25 @@ pub fn history_context<'a>(
             ..test_view(idx, t, &page.testgroup, test, labels, results)
         })
         .collect();
-    // The other parts of a module cut into parts, by file name.
-    let parts: Vec<(usize, String)> = if page.parts > 1 {
+    // The parts of a module cut into parts, in order, numbered as they are shown (a part
+    // that no test fell into has no page).
+    let mut parts: Vec<(usize, String)> = if page.parts > 1 {
         layout
             .pages
             .iter()
             .filter(|(_, p)| p.testgroup == page.testgroup && p.module == page.module)
-            .map(|(f, p)| (p.part + 1, f.trim_start_matches("tests/").to_string()))
+            .map(|(f, p)| (p.part, f.trim_start_matches("tests/").to_string()))
             .collect()
     } else {
         Vec::new()
     };
+    parts.sort();
+    let shown = parts.iter().position(|p| p.0 == page.part).unwrap_or(0) + 1;
+    let parts: Vec<(usize, String)> = parts
+        .into_iter()
+        .enumerate()
+        .map(|(k, (_, file))| (k + 1, file))
+        .collect();
     let heading = if page.module.is_empty() {
         &page.testgroup
     } else {
@@ -1018,7 +1026,7 @@ pub fn history_context<'a>(
         testbed: &bed.name,
         testgroup: &page.testgroup,
         module: &page.module,
-        part: page.part + 1,
+        part: shown,
         parts,
         tests,
     }
