@@ -77,28 +77,25 @@ has_cache_dir() {
 # q ARG: ARG quoted for the shell that hyperfine runs commands in (bash).
 q() { printf '%q' "$1"; }
 
-# mean FILE [pm]: the mean of the first hyperfine result in FILE, in seconds; with pm, ± stddev too.
-mean() {
-  python3 - "$1" "${2:-}" <<'PY'
+# median FILE: the median of the first hyperfine result in FILE, in seconds. (On a shared
+# 2-core machine a run now and then takes twice as long; the median does not follow it.)
+median() {
+  python3 - "$1" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-if sys.argv[2] == "pm" and r.get("stddev") is not None:
-    print("%.3f ± %.3f s" % (r["mean"], r["stddev"]))
-else:
-    print("%.3f s" % r["mean"])
+print("%.3f s" % json.load(open(sys.argv[1]))["results"][0]["median"])
 PY
 }
 
-# peak_mib FILE: "Maximum resident set size" from a `/usr/bin/time -v -o FILE` report, in MiB.
-# share A.json B.json: hyperfine mean of A as a percentage of B's.
+# share A.json B.json: hyperfine median of A as a percentage of B's.
 share() {
   python3 - "$1" "$2" <<'PY'
 import json, sys
-a, b = (json.load(open(p))["results"][0]["mean"] for p in sys.argv[1:3])
+a, b = (json.load(open(p))["results"][0]["median"] for p in sys.argv[1:3])
 print(f"{100 * a / b:.0f} %")
 PY
 }
 
+# peak_mib FILE: "Maximum resident set size" from a `/usr/bin/time -v -o FILE` report, in MiB.
 peak_mib() {
   awk -F': ' '/Maximum resident/ {printf "%.0f MiB", $2 / 1024}' "$1"
 }

@@ -71,7 +71,7 @@ mem=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
     echo "- Build cache: none (this testpress has no \`build --cache-dir\`)"
   fi
   echo
-  echo "Times are hyperfine means of 5 runs (1m: 3 runs). Full build: into an empty folder."
+  echo "Times are hyperfine medians of 10 runs (1m: 3 runs). Full build: into an empty folder."
   echo "Rebuild, nothing changed: the same build again over the existing site. Rebuild + 1 run: the"
   echo "site is built without the newest run, then the timed build adds it. Peak memory: one cold"
   echo "full build under GNU time."
@@ -83,8 +83,8 @@ timings=()
 
 for size in "${sizes[@]}"; do
   case $size in
-    10k) runs=10; tests=1000; n=5 ;;
-    100k) runs=100; tests=1000; n=5 ;;
+    10k) runs=10; tests=1000; n=10 ;;
+    100k) runs=100; tests=1000; n=10 ;;
     1m) runs=200; tests=5000; n=3 ;;
   esac
   format=junit
@@ -139,10 +139,10 @@ for size in "${sizes[@]}"; do
   out_b=$(du -sb "$site" | cut -f1)
   largest=$(find "$site" -name '*.html' -printf '%s\n' | sort -n | tail -n 1)
   printf '| %s %s | %s x %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s KB |\n' \
-    "$format" "$size" "$runs" "$tests" "$(mb "$in_b")" "$(mean "$json/full-$size.json")" \
-    "$(mean "$json/same-$size.json")" "$(mean "$json/incr-$size.json")" \
+    "$format" "$size" "$runs" "$tests" "$(mb "$in_b")" "$(median "$json/full-$size.json")" \
+    "$(median "$json/same-$size.json")" "$(median "$json/incr-$size.json")" \
     "$(share "$json/incr-$size.json" "$json/full-$size.json")" \
-    "$(mean "$json/summary-$size.json")" "$(peak_mib "$work/time-$size.txt")" "$(mb "$out_b")" \
+    "$(median "$json/summary-$size.json")" "$(peak_mib "$work/time-$size.txt")" "$(mb "$out_b")" \
     "$(awk -v o="$out_b" -v i="$in_b" 'BEGIN {printf "%.1f", o / i}')" "$((largest / 1000))" >> "$results"
 done
 {
