@@ -349,7 +349,16 @@ fn run_samples<'a>(run: &'a Run, i: usize, variants: &'a [(String, String)]) -> 
             }
             s.outcomes.push(t.outcome.clone());
             if s.text.is_empty() && (t.outcome.is_failure() || t.outcome == Outcome::XFailed) {
-                s.text = t.text.clone();
+                // The one-line message too (a jest `expect` diff, a vitest error), as the
+                // group page shows it, unless the text already holds it.
+                let message = t.extra.as_ref().map_or("", |x| x.message.trim());
+                s.text = if message.is_empty() || t.text.contains(message) {
+                    t.text.clone()
+                } else if t.text.is_empty() {
+                    message.to_string()
+                } else {
+                    format!("{message}\n{}", t.text)
+                };
             }
         }
     }

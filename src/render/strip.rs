@@ -90,7 +90,7 @@ pub fn streaks(cells: &[Cell]) -> Vec<(usize, usize)> {
 pub fn strip(cells: &[Cell]) -> String {
     let all = streaks(cells);
     let mut s = String::with_capacity(all.len() * 120 + 40);
-    s.push_str("<div class=\"strip\" role=\"img\">");
+    s.push_str("<div class=\"strip\" role=\"group\" aria-label=\"runs, oldest first\">");
     for (k, &(first, last)) in all.iter().enumerate() {
         let c = &cells[first];
         let n = last - first + 1;

@@ -391,7 +391,16 @@ fn a_large_module_gets_history_pages_in_parts() {
     }
     assert_eq!(sections, tests, "every test on exactly one part");
     let failing = history_section_in(&bed, &parts, "suite", "pkg.Big::test_0007");
-    assert!(failing.contains("failing since"), "{failing}");
+    assert!(
+        failing.contains(
+            "<span class=\"o failed\">FAIL</span> since <a href=\"../run-2/index.html\">run-2</a>"
+        ),
+        "{failing}"
+    );
+    assert!(
+        failing.contains("<pre class=\"msg\">boom"),
+        "the message: {failing}"
+    );
 }
 
 /// A test's section on whichever of `parts` holds it.
