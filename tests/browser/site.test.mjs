@@ -423,6 +423,20 @@ describe('demo site', () => {
       const other = await page.locator('section.test:not(:target)').first().evaluate((e) => getComputedStyle(e).borderLeftColor).catch(() => null);
       assert.notEqual(border, other, 'the target section looks like the others');
       assert.ok((await target.locator('.strip a').count()) > 0, 'the section has a strip');
+      // On a phone, a strip wider than the screen shows its newest end first.
+      await page.setViewportSize({ width: 390, height: 844 });
+      const strips = await page.evaluate(() =>
+        [...document.querySelectorAll('.strip-scroll')]
+          .filter((c) => c.scrollWidth > c.clientWidth + 1)
+          .map((c) => {
+            const box = c.getBoundingClientRect();
+            const open = c.querySelector('a.open').getBoundingClientRect();
+            const first = c.querySelector('a').getBoundingClientRect();
+            return { newest: open.left >= box.left - 1 && open.right <= box.right + 1, oldestHidden: first.right < box.left + 1 };
+          }),
+      );
+      assert.ok(strips.length > 0, 'no strip wider than a phone on this page');
+      assert.ok(strips.every((x) => x.newest && x.oldestHidden), JSON.stringify(strips.slice(0, 5)));
     } finally {
       await page.context().close();
     }
