@@ -921,6 +921,9 @@ struct TestView {
     name: String,
     source_url: Option<String>,
     variants: Vec<VariantView>,
+    /// How many variants are retired, and their names (each once).
+    retired: usize,
+    retired_names: String,
 }
 
 #[derive(Serialize)]
@@ -941,7 +944,13 @@ struct VariantView {
     flips: usize,
     failure: Option<FailureView>,
     perf: Option<String>,
+    /// Did not run in the testbed's last `RECENT` runs (a board taken off the testbed, a
+    /// test removed): folded away below the others.
+    retired: bool,
 }
+
+/// How many of a testbed's newest runs a variant must have run in to be shown unfolded.
+const RECENT: usize = 5;
 
 #[derive(Serialize)]
 struct FailureView {
@@ -965,6 +974,7 @@ pub struct HistoryContext<'a> {
     part: usize,
     /// (part, file name) of every part when the module is cut into parts.
     parts: Vec<(usize, String)>,
+    recent: usize,
     tests: Vec<TestView>,
 }
 
@@ -1028,6 +1038,7 @@ pub fn history_context<'a>(
         module: &page.module,
         part: shown,
         parts,
+        recent: RECENT,
         tests,
     }
 }
@@ -1112,6 +1123,11 @@ fn test_view(
                 },
             })
             .collect();
+        let retired = cells.len() > RECENT
+            && cells
+                .iter()
+                .rposition(|c| c.class != "none")
+                .is_none_or(|last| last < cells.len() - RECENT);
         // The streak still going: what the test does now, and since when.
         let open = strip::streaks(&cells).last().map_or(0, |&(first, _)| first);
         let (now_class, now_run) = (cells.get(open).map_or("none", |c| c.class), h.runs[open]);
@@ -1205,12 +1221,21 @@ fn test_view(
             flips: flips(samples),
             failure,
             perf,
+            retired,
         });
     }
+    let mut names: Vec<&str> = variants
+        .iter()
+        .filter(|v| v.retired && !v.variant.is_empty())
+        .map(|v| v.variant.as_str())
+        .collect();
+    names.dedup();
     TestView {
         anchor: String::new(),
         name: String::new(),
         source_url,
+        retired: variants.iter().filter(|v| v.retired).count(),
+        retired_names: names.join(", "),
         variants,
     }
 }

@@ -416,3 +416,35 @@ fn history_section_in(bed: &Path, parts: &[String], testgroup: &str, test: &str)
     }
     panic!("{test}: no section in {parts:?}")
 }
+
+/// A variant that did not run in the testbed's last five runs (a test dropped from the suite,
+/// a board taken off) is folded away below the others.
+#[test]
+fn tests_that_no_longer_run_are_folded_away() {
+    let runs = tempfile::tempdir().unwrap();
+    for r in 1..=7 {
+        let mut cases = vec![("pkg.M".to_string(), "test_kept".to_string(), false)];
+        if r <= 2 {
+            cases.push(("pkg.M".to_string(), "test_dropped".to_string(), r == 2));
+        }
+        write_junit(&runs.path().join(format!("bed/run-{r}")), cases);
+    }
+    let (_tmp, site, out) = build(&[runs.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bed = site.join("bed");
+    let kept = history_section(&bed, "suite", "pkg.M::test_kept");
+    assert!(!kept.contains("class=\"retired\""), "{kept}");
+    assert!(kept.contains("<div class=\"strip\""));
+    let dropped = history_section(&bed, "suite", "pkg.M::test_dropped");
+    let fold = dropped
+        .find("<details class=\"retired\"><summary>Did not run in the last 5 runs</summary>")
+        .unwrap_or_else(|| panic!("not folded: {dropped}"));
+    let strip = dropped.find("<div class=\"strip\"").unwrap();
+    assert!(fold < strip, "the strip is inside the fold");
+    assert!(
+        dropped.contains(
+            "did not run</span> since <a href=\"../run-3/index.html\">run-3</a> · failing when it last ran, since <a href=\"../run-2/index.html\">run-2</a>"
+        ),
+        "{dropped}"
+    );
+}
