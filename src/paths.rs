@@ -43,15 +43,25 @@ pub fn unique_slug(name: &str, taken: &mut HashSet<String>) -> String {
     candidate
 }
 
-/// Twelve hex digits of a stable hash of `parts` (a separator between them): the same
-/// parts give the same name in every build and on every machine.
-pub fn short_hash(parts: &[&str]) -> String {
+/// A stable hash of `parts` (a separator between them): the same parts give the same
+/// number in every build and on every machine.
+pub fn stable_hash(parts: &[&str]) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     for p in parts {
         h.update(p.as_bytes());
         h.update(&[0]);
     }
-    format!("{:012x}", h.digest() >> 16)
+    h.digest()
+}
+
+/// Twelve hex digits of [`stable_hash`]: a name that stays the same from build to build.
+pub fn short_hash(parts: &[&str]) -> String {
+    short_hex(stable_hash(parts))
+}
+
+/// The twelve hex digits [`short_hash`] makes of a [`stable_hash`].
+pub fn short_hex(hash: u64) -> String {
+    format!("{:012x}", hash >> 16)
 }
 
 /// A relative path (with `/` separators) is safe when no part is empty, `.` or `..` and it is not absolute.

@@ -30,7 +30,8 @@ fn token_re() -> &'static Regex {
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     literals: Option<Regex>,
-    literals_bytes: Option<BytesRegex>,
+    /// The same pattern for bytes, compiled when a file that is not UTF-8 first needs it.
+    literals_bytes: OnceLock<Option<BytesRegex>>,
 }
 
 impl Redactor {
@@ -61,7 +62,7 @@ impl Redactor {
         let pattern = words.join("|");
         Redactor {
             literals: Regex::new(&pattern).ok(),
-            literals_bytes: BytesRegex::new(&pattern).ok(),
+            literals_bytes: OnceLock::new(),
         }
     }
 
@@ -94,7 +95,11 @@ impl Redactor {
         static RE: OnceLock<BytesRegex> = OnceLock::new();
         let re = RE.get_or_init(|| BytesRegex::new(TOKEN_PATTERN).expect("valid regex"));
         let mut out = re.replace_all(b, REDACTED.as_bytes());
-        if let Some(lit) = &self.literals_bytes {
+        let literals = self.literals_bytes.get_or_init(|| {
+            let pattern = self.literals.as_ref()?.as_str();
+            BytesRegex::new(pattern).ok()
+        });
+        if let Some(lit) = literals {
             if lit.is_match(&out) {
                 out = Cow::Owned(lit.replace_all(&out, REDACTED.as_bytes()).into_owned());
             }

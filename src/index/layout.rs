@@ -85,15 +85,6 @@ fn weight(samples: &[Sample], perf_points: usize) -> usize {
     650 + 140 * streaks + failure + 150 * perf_points
 }
 
-fn hash64(parts: &[&str]) -> u64 {
-    let mut h = Xxh3::new();
-    for p in parts {
-        h.update(p.as_bytes());
-        h.update(&[0]);
-    }
-    h.digest()
-}
-
 impl Layout {
     /// Plans the history pages of a testbed's tests; `perf` counts each key's runtime points.
     pub fn plan(
@@ -129,10 +120,11 @@ impl Layout {
             if parts > 1 {
                 digest.update(format!("{testgroup}\0{module}\0{parts}\0").as_bytes());
             }
-            let mut part_tests: Vec<Vec<&str>> = vec![Vec::new(); parts];
+            // One hash per test: its low bits pick the part, its high ones name the anchor.
+            let mut part_tests: Vec<Vec<(&str, u64)>> = vec![Vec::new(); parts];
             for name in names {
-                let k = (hash64(&[testgroup, name]) % parts as u64) as usize;
-                part_tests[k].push(name);
+                let hash = paths::stable_hash(&[testgroup, name]);
+                part_tests[(hash % parts as u64) as usize].push((name, hash));
             }
             for (part, names) in part_tests.into_iter().enumerate() {
                 if names.is_empty() {
@@ -150,8 +142,8 @@ impl Layout {
                 let file = format!("tests/{slug}.html");
                 let mut anchors = HashSet::new();
                 let mut list = Vec::with_capacity(names.len());
-                for test in names {
-                    let want = paths::short_hash(&[testgroup, test]);
+                for (test, hash) in names {
+                    let want = paths::short_hex(hash);
                     let anchor = paths::unique_slug(&want, &mut anchors);
                     if anchor != want {
                         digest.update(format!("{testgroup}\0{test}\0{anchor}\0").as_bytes());

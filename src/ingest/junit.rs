@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{attributes::Attribute, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
 use super::time::Timestamp;
@@ -77,11 +77,14 @@ fn attr(e: &BytesStart, name: &str) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| local(a.key.as_ref()) == name)
-        .map(|a| {
-            a.normalized_value(XmlVersion::Implicit1_0)
-                .map(Cow::into_owned)
-                .unwrap_or_else(|_| a.value.to_string())
-        })
+        .map(|a| value(&a))
+}
+
+/// An attribute's value, entities resolved (as written when they cannot be).
+fn value(a: &Attribute) -> String {
+    a.normalized_value(XmlVersion::Implicit1_0)
+        .map(Cow::into_owned)
+        .unwrap_or_else(|_| a.value.to_string())
 }
 
 fn local(name: &str) -> &str {
@@ -196,11 +199,7 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
                                 _ => continue,
                             };
                             if slot.is_none() {
-                                *slot = Some(
-                                    a.normalized_value(XmlVersion::Implicit1_0)
-                                        .map(Cow::into_owned)
-                                        .unwrap_or_else(|_| a.value.to_string()),
-                                );
+                                *slot = Some(value(&a));
                             }
                         }
                         let mut r = TestResult::new(

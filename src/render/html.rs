@@ -990,11 +990,7 @@ pub fn history_context<'a>(
     let tests: Vec<TestView> = page
         .tests
         .iter()
-        .map(|(test, anchor)| TestView {
-            anchor: anchor.clone(),
-            name: crate::index::layout::name_in_module(test, &page.module).to_string(),
-            ..test_view(idx, t, &page.testgroup, test, labels, results)
-        })
+        .map(|(test, anchor)| test_view(idx, t, page, test, anchor, labels, results))
         .collect();
     // The parts of a module cut into parts, in order, numbered as they are shown (a part
     // that no test fell into has no page).
@@ -1078,12 +1074,14 @@ impl<'a> Results<'a> {
 fn test_view(
     idx: &Index,
     t: usize,
-    testgroup: &str,
+    page: &crate::index::layout::HistoryPage,
     test: &str,
+    anchor: &str,
     labels: &[RunLabel],
     results: &Results,
 ) -> TestView {
     use crate::index::history::{flips, State};
+    let testgroup = page.testgroup.as_str();
     let h = &idx.histories[t];
     let run_href = |i: usize| format!("../{}/index.html", url_path(&idx.runs[i].slug));
     let mut variants = Vec::new();
@@ -1231,8 +1229,8 @@ fn test_view(
         .collect();
     names.dedup();
     TestView {
-        anchor: String::new(),
-        name: String::new(),
+        anchor: anchor.to_string(),
+        name: crate::index::layout::name_in_module(test, &page.module).to_string(),
         source_url,
         retired: variants.iter().filter(|v| v.retired).count(),
         retired_names: names.join(", "),

@@ -192,6 +192,8 @@ pub fn write_site(
         &out.join(".testpress-site"),
         "This folder was written by testpress and is replaced by each build.\n",
     )?;
+    // Each run's results by name, mapped when a history page first asks.
+    let results = html::Results::new(&idx.runs);
     for (t, bed) in idx.testbeds.iter().enumerate() {
         let dir = out.join(&bed.slug);
         fs::create_dir_all(&dir).map_err(io(&dir))?;
@@ -202,7 +204,6 @@ pub fn write_site(
         let tests = dir.join("tests");
         fs::create_dir_all(&tests).map_err(io(&tests))?;
         let labels = strip::run_labels(idx, t);
-        let results = html::Results::new(&idx.runs);
         idx.histories[t]
             .layout
             .pages
