@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::deliver::output::{write_file_atomic, Staged};
+use crate::deliver::output::{self, write_file_atomic, Staged};
 use crate::index::Index;
 use crate::ingest::{self, cache::Cache, xfail::XfailList};
 use crate::model::Run;
-use crate::render::{self, incremental::Incremental, SiteOptions};
+use crate::render::incremental::{Finished, Incremental};
+use crate::render::{self, SiteOptions};
 use crate::{progress, summary};
 
 /// Exit status when `--strict` is given and an input had problems.
@@ -152,13 +153,13 @@ fn parse_date(s: &str, end_of_day: bool) -> Result<i64> {
     Ok(t.expect("valid time").and_utc().timestamp())
 }
 
-/// Warns when `--baseline` names a run that was not found.
-fn check_baseline(history: &HistoryArgs, index: &Index) -> usize {
+/// The warning when `--baseline` names a run that was not found.
+fn check_baseline(history: &HistoryArgs, index: &Index) -> Option<String> {
     match &history.baseline {
-        Some(id) if !index.runs.iter().any(|r| &r.id == id) => warn_all([&format!(
+        Some(id) if !index.runs.iter().any(|r| &r.id == id) => Some(format!(
             "--baseline {id}: no such run; every run is compared with its usual baseline"
-        )]),
-        _ => 0,
+        )),
+        _ => None,
     }
 }
 
@@ -205,10 +206,18 @@ impl HistoryArgs {
 
     /// Does the gate trip for this comparison?
     fn trips(&self, s: &summary::Summary, c: &crate::index::history::Comparison) -> bool {
+        self.gate(
+            !c.new_failures.is_empty(),
+            s.total.failed + s.total.errored > 0,
+        )
+    }
+
+    /// Does the gate trip for a run with new failures (`new`) or failures at all (`failed`)?
+    fn gate(&self, new: bool, failed: bool) -> bool {
         match self.fail_on {
             FailOn::Never => false,
-            FailOn::New => !c.new_failures.is_empty(),
-            FailOn::Failed => s.total.failed + s.total.errored > 0,
+            FailOn::New => new,
+            FailOn::Failed => failed,
         }
     }
 }
@@ -305,6 +314,7 @@ fn exit_status(problems: usize, strict: bool) -> ExitCode {
 fn build(args: BuildArgs) -> Result<ExitCode> {
     let xfail = load_xfail(args.common.xfail.as_deref())?;
     let forced = args.common.input_format;
+    let options = args.common.history.options()?;
     let clock = std::time::Instant::now();
     let mut stages: Vec<(&str, std::time::Duration)> = Vec::new();
     let mut lap = {
@@ -315,36 +325,28 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             last = now;
         }
     };
+    let timings = |stages: &[(&str, std::time::Duration)], note: &str| {
+        if args.timings {
+            let parts: Vec<String> = stages
+                .iter()
+                .map(|(n, d)| format!("{n} {:.3} s", d.as_secs_f64()))
+                .collect();
+            eprintln!(
+                "timings: {}; total {:.3} s{note}",
+                parts.join(", "),
+                clock.elapsed().as_secs_f64()
+            );
+        }
+    };
     let (dirs, walk_problems) = ingest::discover(&args.roots, forced);
     lap("walk", &mut stages);
-    let mut problems = warn_all(&walk_problems);
+    let walk_warnings = warn_all(&walk_problems);
     if dirs.is_empty() && !walk_problems.is_empty() {
         bail!("no runs found: {}", walk_problems.join("; "));
     }
-    let pb = progress::bar(dirs.len() as u64, "reading", args.quiet);
+    output::check(&args.output, &args.roots)?;
+    let window_text = args.common.history.window_text();
     let cache = args.common.cache();
-    let mut runs: Vec<Run> = ingest::load_runs(&dirs, forced, cache.as_ref(), &|| pb.inc(1));
-    if let Some(x) = &xfail {
-        runs.iter_mut().for_each(|r| x.apply(r));
-    }
-    if !args.copy_results {
-        runs.iter_mut().for_each(Run::leave_out_result_files);
-    }
-    lap("parse", &mut stages);
-    let index = Index::build_with(runs, &args.common.history.options()?);
-    lap("index", &mut stages);
-    problems += check_baseline(&args.common.history, &index);
-    pb.suspend(|| problems += warn_all(index.runs.iter().flat_map(|r| &r.problems)));
-
-    let staged = Staged::new(&args.output, &args.roots)?;
-    pb.set_message("writing");
-    pb.set_position(0);
-    let opts = SiteOptions {
-        theme: args.theme.clone(),
-        site_url: args.common.site_url.clone(),
-        window_text: args.common.history.window_text(),
-        previous: Some(args.output.clone()),
-    };
     // What every page depends on besides its run: the program, theme and options. A theme
     // or list that cannot be read whole is not known: nothing is reused then.
     let inc = cache.as_ref().and_then(|c| {
@@ -357,7 +359,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             digest(&args.theme)?,
             digest(&args.common.xfail)?,
             args.common.site_url.clone().unwrap_or_default(),
-            opts.window_text.clone(),
+            window_text.clone(),
         ]
         .join("\n");
         Some(Incremental::load(
@@ -366,55 +368,133 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             seed,
         ))
     });
+    let keys = ingest::run_keys(&dirs, forced, cache.as_ref());
+    // Everything the site and the report are made from, when all of it is known by hash.
+    let build_key = inc.as_ref().and_then(|inc| {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(inc.seed().as_bytes());
+        h.update(format!("{options:?} {forced:?} {}", args.copy_results).as_bytes());
+        for (d, k) in dirs.iter().zip(&keys) {
+            h.update(d.path().as_os_str().as_encoded_bytes());
+            h.update(b"\0");
+            h.update(k.as_ref()?.as_bytes());
+        }
+        Some(h.digest128())
+    });
+    let unchanged = build_key.and_then(|k| inc.as_ref()?.unchanged(k, &args.output));
+    if let (Some(done), Some(c)) = (unchanged, &cache) {
+        // The site already is what this build would make: no byte needs writing.
+        lap("check", &mut stages);
+        keys.iter().flatten().for_each(|k| c.touch(k));
+        c.finish();
+        let problems = walk_warnings + warn_all(&done.warnings);
+        timings(&stages, " (nothing changed)");
+        if !args.quiet {
+            eprintln!(
+                "{} run(s) of {} testbed(s) as built before into {}: nothing changed{}",
+                done.runs,
+                done.testbeds,
+                args.output.display(),
+                warning_count(problems)
+            );
+        }
+        let gate = done
+            .newest
+            .iter()
+            .any(|&(new, failed)| args.common.history.gate(new, failed));
+        return Ok(gate_status(gate, problems, args.common.strict));
+    }
+    let pb = progress::bar(dirs.len() as u64, "reading", args.quiet);
+    let mut runs: Vec<Run> = ingest::load_runs(&dirs, keys, forced, cache.as_ref(), &|| pb.inc(1));
+    if let Some(x) = &xfail {
+        runs.iter_mut().for_each(|r| x.apply(r));
+    }
+    if !args.copy_results {
+        runs.iter_mut().for_each(Run::leave_out_result_files);
+    }
+    lap("parse", &mut stages);
+    let index = Index::build_with(runs, &options);
+    lap("index", &mut stages);
+    let warnings: Vec<String> = check_baseline(&args.common.history, &index)
+        .into_iter()
+        .chain(index.runs.iter().flat_map(|r| r.problems.iter().cloned()))
+        .collect();
+    let problems = walk_warnings + pb.suspend(|| warn_all(&warnings));
+
+    let staged = Staged::new(&args.output, &args.roots)?;
+    pb.set_message("writing");
+    pb.set_position(0);
+    let opts = SiteOptions {
+        theme: args.theme.clone(),
+        site_url: args.common.site_url.clone(),
+        window_text,
+        previous: Some(args.output.clone()),
+    };
     render::write_site(&index, staged.path(), &opts, inc.as_ref(), &|| pb.inc(1))
         .context("the site was not written; the previous one is unchanged")?;
     lap("render and write", &mut stages);
     staged.commit()?;
+    // Each testbed's newest run, for `--fail-on`.
+    let newest: Vec<(bool, bool)> = index
+        .testbeds
+        .iter()
+        .filter_map(|t| t.runs.first())
+        .map(|&i| {
+            let s = &index.summaries[i].total;
+            (
+                !index.comparisons[i].new_failures.is_empty(),
+                s.failed + s.errored > 0,
+            )
+        })
+        .collect();
     if let Some(inc) = inc {
-        inc.save(&args.output);
+        let finished = Finished {
+            // Never matched when the inputs were not all known by hash.
+            key: build_key.unwrap_or(0),
+            warnings,
+            runs: index.runs.len(),
+            testbeds: index.testbeds.len(),
+            newest: newest.clone(),
+        };
+        inc.save(&args.output, finished);
     }
     lap("swap", &mut stages);
     if let Some(c) = &cache {
         c.finish();
     }
     pb.finish_and_clear();
-    if args.timings {
-        let parts: Vec<String> = stages
-            .iter()
-            .map(|(n, d)| format!("{n} {:.3} s", d.as_secs_f64()))
-            .collect();
-        eprintln!(
-            "timings: {}; total {:.3} s",
-            parts.join(", "),
-            clock.elapsed().as_secs_f64()
-        );
-    }
+    timings(&stages, "");
     if !args.quiet {
         eprintln!(
             "built {} run(s) of {} testbed(s) into {}{}",
             index.runs.len(),
             index.testbeds.len(),
             args.output.display(),
-            if problems > 0 {
-                format!(" ({problems} warning(s))")
-            } else {
-                String::new()
-            }
+            warning_count(problems)
         );
     }
-    let gate = index.testbeds.iter().any(|t| {
-        t.runs.first().is_some_and(|&i| {
-            args.common
-                .history
-                .trips(&index.summaries[i], &index.comparisons[i])
-        })
-    });
     // The process ends next: letting it go is quicker than freeing every result one by one.
     std::mem::forget(index);
-    if gate && !(args.common.strict && problems > 0) {
-        return Ok(ExitCode::from(EXIT_GATE));
+    let gate = newest
+        .iter()
+        .any(|&(new, failed)| args.common.history.gate(new, failed));
+    Ok(gate_status(gate, problems, args.common.strict))
+}
+
+fn warning_count(problems: usize) -> String {
+    if problems > 0 {
+        format!(" ({problems} warning(s))")
+    } else {
+        String::new()
     }
-    Ok(exit_status(problems, args.common.strict))
+}
+
+/// The gate's status when it tripped (unless `--strict` has warnings to report first).
+fn gate_status(gate: bool, problems: usize, strict: bool) -> ExitCode {
+    if gate && !(strict && problems > 0) {
+        return ExitCode::from(EXIT_GATE);
+    }
+    exit_status(problems, strict)
 }
 
 /// `summary ROOT... --run ID`: the run against the history under the roots.
@@ -424,12 +504,13 @@ fn summary_with_history(args: &SummaryArgs, id: &str) -> Result<ExitCode> {
     let mut problems = warn_all(&walk_problems);
     let xfail = load_xfail(args.common.xfail.as_deref())?;
     let cache = args.common.cache();
-    let mut runs = ingest::load_runs(&sources, forced, cache.as_ref(), &|| {});
+    let keys = ingest::run_keys(&sources, forced, cache.as_ref());
+    let mut runs = ingest::load_runs(&sources, keys, forced, cache.as_ref(), &|| {});
     if let Some(x) = &xfail {
         runs.iter_mut().for_each(|r| x.apply(r));
     }
     let index = Index::build_with(runs, &args.common.history.options()?);
-    problems += check_baseline(&args.common.history, &index);
+    problems += warn_all(&check_baseline(&args.common.history, &index));
     let pick = if id == "latest" {
         (0..index.runs.len()).max_by_key(|&i| {
             (

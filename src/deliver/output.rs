@@ -31,6 +31,33 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// Checks that `target` may be replaced by a site made from `inputs`: it is empty, or was
+/// written by testpress, and neither holds the other.
+pub fn check(target: &Path, inputs: &[PathBuf]) -> Result<(), OutputError> {
+    let target_abs = absolute(target);
+    let target_real = target_abs
+        .canonicalize()
+        .unwrap_or_else(|_| target_abs.clone());
+    for input in inputs {
+        let input_real = absolute(input)
+            .canonicalize()
+            .unwrap_or_else(|_| absolute(input));
+        if input_real.starts_with(&target_real) || target_real.starts_with(&input_real) {
+            return Err(OutputError::OverlapsInput {
+                out: target.display().to_string(),
+                input: input.display().to_string(),
+            });
+        }
+    }
+    if target.exists() {
+        let empty = fs::read_dir(target).map_err(io(target))?.next().is_none();
+        if !empty && !target.join(MARKER).is_file() {
+            return Err(OutputError::NotOurs(target.display().to_string()));
+        }
+    }
+    Ok(())
+}
+
 /// A site under construction next to its final place.
 pub struct Staged {
     tmp: tempfile::TempDir,
@@ -40,27 +67,8 @@ pub struct Staged {
 impl Staged {
     /// Checks that `target` may be replaced, then makes the sibling temporary folder.
     pub fn new(target: &Path, inputs: &[PathBuf]) -> Result<Staged, OutputError> {
+        check(target, inputs)?;
         let target_abs = absolute(target);
-        let target_real = target_abs
-            .canonicalize()
-            .unwrap_or_else(|_| target_abs.clone());
-        for input in inputs {
-            let input_real = absolute(input)
-                .canonicalize()
-                .unwrap_or_else(|_| absolute(input));
-            if input_real.starts_with(&target_real) || target_real.starts_with(&input_real) {
-                return Err(OutputError::OverlapsInput {
-                    out: target.display().to_string(),
-                    input: input.display().to_string(),
-                });
-            }
-        }
-        if target.exists() {
-            let empty = fs::read_dir(target).map_err(io(target))?.next().is_none();
-            if !empty && !target.join(MARKER).is_file() {
-                return Err(OutputError::NotOurs(target.display().to_string()));
-            }
-        }
         let parent = target_abs
             .parent()
             .map(Path::to_path_buf)

@@ -213,7 +213,13 @@ impl Cache {
         let path = self.entry(key);
         let bytes = fs::read(&path).ok()?;
         let run = postcard::from_bytes(&bytes).ok()?;
-        // Marks the entry as used, so that pruning keeps it (once a day is enough).
+        self.touch(key);
+        Some(run)
+    }
+
+    /// Marks the entry under `key` as used, so that pruning keeps it (once a day is enough).
+    pub fn touch(&self, key: &str) {
+        let path = self.entry(key);
         let stale = fs::metadata(&path)
             .and_then(|m| m.modified())
             .is_ok_and(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(24 * 3600));
@@ -223,7 +229,6 @@ impl Cache {
                 .open(&path)
                 .and_then(|f| f.set_modified(SystemTime::now()));
         }
-        Some(run)
     }
 
     /// Stores `run` under `key`. Failing to is not an error: the next build reads again.

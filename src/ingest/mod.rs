@@ -166,18 +166,32 @@ pub fn load_run(source: &RunSource, forced: Option<result_dir::Format>) -> Run {
     }
 }
 
-/// Reads all runs in parallel, through the parse cache when there is one; `tick` is called
-/// once per run read.
+/// The parse cache's key of each run, in order: `None` without a cache, and for a run with
+/// an input that cannot be read (see [`cache::Cache::key`]).
+pub fn run_keys(
+    sources: &[RunSource],
+    forced: Option<result_dir::Format>,
+    cache: Option<&cache::Cache>,
+) -> Vec<Option<String>> {
+    match cache {
+        Some(c) => sources.par_iter().map(|s| c.key(s, forced)).collect(),
+        None => vec![None; sources.len()],
+    }
+}
+
+/// Reads all runs in parallel, through the parse cache when there is one (`keys` from
+/// [`run_keys`]); `tick` is called once per run read.
 pub fn load_runs(
     sources: &[RunSource],
+    keys: Vec<Option<String>>,
     forced: Option<result_dir::Format>,
     cache: Option<&cache::Cache>,
     tick: &(dyn Fn() + Sync),
 ) -> Vec<Run> {
     sources
         .par_iter()
-        .map(|s| {
-            let key = cache.and_then(|c| c.key(s, forced));
+        .zip(keys)
+        .map(|(s, key)| {
             let mut run = match (cache, &key) {
                 (Some(c), Some(k)) => c.get(k).unwrap_or_else(|| {
                     let run = load_run(s, forced);

@@ -3,7 +3,8 @@
 //! the identity (size, inode, modification time) of every file written for them. A run
 //! whose fingerprint matches has its files linked from the site being replaced, once they
 //! are checked to be those very files. Without the manifest everything is rendered, to the
-//! same bytes.
+//! same bytes. A build whose inputs and options are those of the previous one, into a site
+//! whose every file is as that build left it, writes nothing at all (see [`Finished`]).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -27,6 +28,25 @@ struct Manifest {
     runs: BTreeMap<String, RunEntry>,
     /// History pages by path in the site: a hash of what they show, and the file.
     pages: BTreeMap<String, (u64, FileId)>,
+    /// What the build said, to say it again when nothing changed.
+    finished: Option<Finished>,
+    /// Every file of the site as the build left it (path relative to the site, sorted).
+    files: Vec<(String, FileId)>,
+}
+
+/// What a build reported besides its site: kept so that a build of the same inputs with the
+/// same options can report it without reading the runs again.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Finished {
+    /// A hash of everything the site was made from: runs (by content), options, program.
+    pub key: u128,
+    /// The warnings about the runs and options, as printed (not those of the walk, which
+    /// every build makes afresh).
+    pub warnings: Vec<String>,
+    pub runs: usize,
+    pub testbeds: usize,
+    /// For `--fail-on`, each testbed's newest run: (has new failures, has failures).
+    pub newest: Vec<(bool, bool)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,6 +93,18 @@ impl Incremental {
             new: Mutex::new(BTreeMap::new()),
             new_pages: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// What every page depends on (program, theme, options).
+    pub fn seed(&self) -> &str {
+        &self.seed
+    }
+
+    /// The previous build's report when it had the same `key` and its site is untouched:
+    /// the same files, each with the size, inode and times it was left with.
+    pub fn unchanged(&self, key: u128, site: &Path) -> Option<&Finished> {
+        let f = self.old.finished.as_ref().filter(|f| f.key == key)?;
+        (site_files(site)? == self.old.files).then_some(f)
     }
 
     /// What run `i`'s folder is made from; `None` when its inputs are not known by hash.
@@ -185,7 +217,7 @@ impl Incremental {
 
     /// Keeps this build's manifest for the next one; called once the site is in place at
     /// `site`, whose files are stamped now (linking and the swap change their times).
-    pub fn save(self, site: &Path) {
+    pub fn save(self, site: &Path, finished: Finished) {
         let mut runs = self.new.into_inner().expect("not poisoned");
         for (rel, entry) in &mut runs {
             let dir = site.join(rel);
@@ -205,14 +237,37 @@ impl Incremental {
             }
             None => false,
         });
+        // A site that cannot be listed is never taken as unchanged.
+        let files = site_files(site);
         let m = Manifest {
             seed: self.seed,
             site: fs::metadata(site).ok().map(|m| Stamp::of(&m)),
             runs,
             pages,
+            finished: files.is_some().then_some(finished),
+            files: files.unwrap_or_default(),
         };
         crate::ingest::cache::store(&self.path, &m);
     }
+}
+
+/// Every entry of the site but its folders, sorted, with its stamp; `None` when the site
+/// cannot be listed.
+fn site_files(site: &Path) -> Option<Vec<(String, FileId)>> {
+    let mut files = Vec::new();
+    for e in walkdir::WalkDir::new(site)
+        .min_depth(1)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let e = e.ok()?;
+        if e.file_type().is_dir() {
+            continue;
+        }
+        let rel = e.path().strip_prefix(site).ok()?.to_str()?.to_string();
+        files.push((rel, Stamp::of(&e.metadata().ok()?)));
+    }
+    Some(files)
 }
 
 /// A page's context as a number: equal contexts render to equal pages. Hashed in postcard's

@@ -281,3 +281,87 @@ fn the_xfail_list_and_theme_count_by_name_and_content() {
         "body { color: red }\n"
     );
 }
+
+/// Each file of `site` by path: its modification time and inode (a rewrite changes either).
+fn stamps(site: &Path) -> std::collections::BTreeMap<String, (std::time::SystemTime, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(site)
+        .sort_by_file_name()
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let m = e.metadata().unwrap();
+            let rel = e.path().strip_prefix(site).unwrap().display().to_string();
+            (rel, (m.modified().unwrap(), m.ino()))
+        })
+        .collect()
+}
+
+fn warnings(out: &std::process::Output) -> Vec<String> {
+    let err = stderr(out);
+    err.lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_build_with_nothing_changed_writes_nothing_and_says_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (site, cache) = (tmp.path().join("site"), tmp.path().join("cache"));
+    // The synthetic Octoprobe runs: one has a malformed file (a warning), some fail.
+    let run = |extra: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "build".into(),
+            octoprobe("synthetic").into(),
+            "-o".into(),
+            site.clone().into(),
+            "--cache-dir".into(),
+            cache.clone().into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        testpress(args)
+    };
+    let first = run(&["--fail-on", "failed"]);
+    assert_eq!(first.status.code(), Some(4), "{}", stderr(&first));
+    assert_eq!(warnings(&first).len(), 1, "{}", stderr(&first));
+    let before = stamps(&site);
+    let again = run(&["--fail-on", "failed"]);
+    assert!(
+        stderr(&again).contains("nothing changed"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(warnings(&again), warnings(&first), "the same warnings");
+    assert_eq!(again.status.code(), Some(4), "the gate reads the same runs");
+    assert!(stamps(&site) == before, "no file written, none replaced");
+    // Exit flags are not part of the site: applied to the report kept.
+    assert_eq!(run(&["--strict"]).status.code(), Some(3));
+    assert_eq!(run(&[]).status.code(), Some(0));
+    assert!(stamps(&site) == before);
+
+    // An option that may change pages: built again.
+    let other = run(&["--flaky-threshold", "0.9"]);
+    assert!(stderr(&other).contains("built "), "{}", stderr(&other));
+    // A file of the site removed, another changed: each build makes the site whole again.
+    let fresh = tmp.path().join("fresh");
+    let o = testpress([
+        "build".as_ref(),
+        octoprobe("synthetic").as_os_str(),
+        "-o".as_ref(),
+        fresh.as_os_str(),
+        "--no-cache".as_ref(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let whole = tree(&fresh);
+    let page = site.join("ch_hans_1/index.html");
+    std::fs::remove_file(&page).unwrap();
+    assert!(stderr(&run(&[])).contains("built "));
+    assert!(tree(&site) == whole, "the removed page is back");
+    let stylesheet = site.join("static/testpress.css");
+    std::fs::write(&stylesheet, "body { display: none }").unwrap();
+    assert!(stderr(&run(&[])).contains("built "));
+    assert!(tree(&site) == whole, "the changed file is made again");
+    assert!(stderr(&run(&[])).contains("nothing changed"));
+}
