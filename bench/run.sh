@@ -81,12 +81,26 @@ mem=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
 } > "$results"
 timings=()
 
-for size in "${sizes[@]}"; do
-  case $size in
+# ensure_data FORMAT DIR RUNS TESTS: generated data in DIR, made once.
+ensure_data() {
+  if [ ! -d "$2" ]; then
+    echo "bench: generating $1 data ($3 runs x $4 tests) in $2" >&2
+    rm -rf "$2.tmp"
+    "$gen" "$2.tmp" --format "$1" --runs "$3" --tests "$4" >&2
+    mv "$2.tmp" "$2"
+  fi
+}
+
+dims() {
+  case $1 in
     10k) runs=10; tests=1000; n=10 ;;
     100k) runs=100; tests=1000; n=10 ;;
     1m) runs=200; tests=5000; n=3 ;;
   esac
+}
+
+for size in "${sizes[@]}"; do
+  dims "$size"
   format=junit
   data=$work/data-$format-$size
   site=$work/site-$format-$size
@@ -96,12 +110,7 @@ for size in "${sizes[@]}"; do
   if [ -d "$data/bench" ]; then
     for d in "$held"/*; do mv "$d" "$data/bench/"; done
   fi
-  if [ ! -d "$data" ]; then
-    echo "bench: generating $size ($runs runs x $tests tests) in $data" >&2
-    rm -rf "$data.tmp"
-    "$gen" "$data.tmp" --format "$format" --runs "$runs" --tests "$tests" >&2
-    mv "$data.tmp" "$data"
-  fi
+  ensure_data "$format" "$data" "$runs" "$tests"
   run_dirs=("$data"/bench/*)
   [ ${#run_dirs[@]} -ge 2 ] || die "$data/bench has fewer than 2 runs; delete $data and run again"
   # The newest run (the glob is sorted) is held back for the incremental case.
@@ -151,6 +160,42 @@ done
   echo
   printf '%s\n' "${timings[@]}"
 } >> "$results"
+
+# The other input formats, for size: one cold full build each (medians of 3). What testpress
+# writes (pages, reports, summary.json, the stylesheet) apart from the files it copies from
+# the run folders (Octoprobe's and MicroPython's files, run.json, logs).
+{
+  echo
+  echo "Site size by input format (one cold full build each, the median of 3 runs):"
+  echo
+  echo "| data | runs x tests | input | full build | site | site / input | written / input | copied / input | largest page |"
+  echo "| - | - | -: | -: | -: | -: | -: | -: | -: |"
+} >> "$results"
+for format in octoprobe reportlog; do
+  for size in "${sizes[@]}"; do
+    [ "$size" = 1m ] && continue
+    dims "$size"
+    data=$work/data-$format-$size
+    site=$work/site-$format-$size
+    ensure_data "$format" "$data" "$runs" "$tests"
+    echo "bench: $format $size: full build" >&2
+    hyperfine --shell=bash --runs 3 --export-json "$json/full-$format-$size.json" \
+      --prepare "rm -rf $(q "$site")" "$(q "$tp") build $(q "$data") -o $(q "$site") -q --no-cache" >&2
+    in_b=$(du -sb "$data" | cut -f1)
+    out_b=$(du -sb "$site" | cut -f1)
+    written=$(find "$site" -type f \( -name '*.html' -o -name '*.md' -o -name summary.json -o -path '*/static/*' \) \
+      -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+    files=$(find "$site" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+    largest=$(find "$site" -name '*.html' -printf '%s\n' | sort -n | tail -n 1)
+    printf '| %s %s | %s x %s | %s | %s | %s | %s | %s | %s | %s KB |\n' \
+      "$format" "$size" "$runs" "$tests" "$(mb "$in_b")" "$(median "$json/full-$format-$size.json")" \
+      "$(mb "$out_b")" \
+      "$(awk -v o="$out_b" -v i="$in_b" 'BEGIN {printf "%.1f", o / i}')" \
+      "$(awk -v o="$written" -v i="$in_b" 'BEGIN {printf "%.1f", o / i}')" \
+      "$(awk -v f="$files" -v w="$written" -v i="$in_b" 'BEGIN {printf "%.1f", (f - w) / i}')" \
+      "$((largest / 1000))" >> "$results"
+  done
+done
 
 status=0
 if [ "$compare" = 1 ]; then
