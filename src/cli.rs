@@ -506,6 +506,10 @@ fn summary_with_history(args: &SummaryArgs, id: &str) -> Result<ExitCode> {
     let cache = args.common.cache();
     let keys = ingest::run_keys(&sources, forced, cache.as_ref());
     let mut runs = ingest::load_runs(&sources, keys, forced, cache.as_ref(), &|| {});
+    if let Some(c) = &cache {
+        // Its listings spare the next build or summary hashing the same bytes again.
+        c.finish();
+    }
     if let Some(x) = &xfail {
         runs.iter_mut().for_each(|r| x.apply(r));
     }

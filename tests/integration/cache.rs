@@ -365,3 +365,30 @@ fn a_build_with_nothing_changed_writes_nothing_and_says_the_same() {
     assert!(tree(&site) == whole, "the changed file is made again");
     assert!(stderr(&run(&[])).contains("nothing changed"));
 }
+
+#[test]
+fn summary_reads_through_the_cache_and_keeps_its_listings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    generate(&data, "junit", 3, 10);
+    let cache = tmp.path().join("cache");
+    let summary = || {
+        let o = testpress([
+            "summary".as_ref(),
+            data.as_os_str(),
+            "--run".as_ref(),
+            "latest".as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            "--cache-dir".as_ref(),
+            cache.as_os_str(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let first = summary();
+    assert_eq!(cache_entries(&cache), 3, "each run kept");
+    // The listings let the next reader know unchanged files without hashing them again.
+    assert!(cache.join("listings.bin").is_file());
+    assert_eq!(summary(), first, "the same summary from the cache");
+}
