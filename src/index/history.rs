@@ -483,16 +483,52 @@ impl TestbedHistory {
 /// Which branch a run is on, whether it tests a PR, and what it compares with.
 #[derive(Debug, Clone)]
 pub struct Lineage {
+    /// The repository, as `host/owner/name` in lower case, when the run says it: a fork's
+    /// `master` is not the `master` of the repository it was forked from.
+    pub repo: Option<String>,
     pub branch: Option<String>,
     pub pr: bool,
+    /// The branch a PR run compares with (in `repo`); a branch run's own branch.
     pub target: Option<String>,
+}
+
+impl Lineage {
+    /// Whether this is a non-PR run of `branch` in `repo` (a repository unknown on either
+    /// side does not tell them apart).
+    fn is_on(&self, repo: Option<&str>, branch: &str) -> bool {
+        !self.pr
+            && self.branch.as_deref() == Some(branch)
+            && match (self.repo.as_deref(), repo) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+/// `https://github.com/Owner/Repo.git/`, `git@github.com:owner/repo` and `github.com/owner/repo`
+/// all as `github.com/owner/repo`; `None` for an empty one.
+fn repo_id(url: &str) -> Option<String> {
+    let u = url.trim().to_ascii_lowercase();
+    let u = match u.split_once("://") {
+        Some((_, rest)) => rest.to_string(),
+        None => match u.strip_prefix("git@") {
+            Some(rest) => rest.replacen(':', "/", 1),
+            None => u,
+        },
+    };
+    let u = u.trim_end_matches('/');
+    let u = u.strip_suffix(".git").unwrap_or(u).trim_end_matches('/');
+    // Credentials in a URL are not part of the repository.
+    let u = u.rsplit_once('@').map_or(u, |(_, host)| host);
+    (!u.is_empty()).then(|| u.to_string())
 }
 
 pub fn lineage(run: &Run, base_branch: Option<&str>) -> Lineage {
     let r = run.ref_tests.as_ref().or(run.ref_firmware.as_ref());
-    let (branch, pr) = match r {
+    let (repo, branch, pr) = match r {
         // A PR in either ref (or, in the 2025-04 proposal, in the trigger) makes a PR run.
         Some(r) if run.format == "octoprobe" => (
+            repo_id(&r.repo_url),
             r.branch.clone(),
             run.ref_tests
                 .iter()
@@ -500,7 +536,11 @@ pub fn lineage(run: &Run, base_branch: Option<&str>) -> Lineage {
                 .any(|g| g.pr.is_some())
                 || run.trigger.contains("/pull/"),
         ),
-        _ => (run.ci.branch.clone(), run.ci.pr.is_some()),
+        _ => (
+            run.ci.repository.as_deref().and_then(repo_id),
+            run.ci.branch.clone(),
+            run.ci.pr.is_some(),
+        ),
     };
     let target = if pr {
         // `~PR@branch` says it; otherwise the default base branch.
@@ -511,7 +551,12 @@ pub fn lineage(run: &Run, base_branch: Option<&str>) -> Lineage {
     } else {
         branch.clone()
     };
-    Lineage { branch, pr, target }
+    Lineage {
+        repo,
+        branch,
+        pr,
+        target,
+    }
 }
 
 fn time_of(run: &Run) -> i64 {
@@ -538,10 +583,11 @@ pub fn baseline(all: &[Run], runs: &[usize], run: usize, opts: &CompareOptions) 
         .filter(|&j| time_of(&all[j]) <= time_of(&all[run]))
         .collect();
     let candidates = |branch: &str| {
-        earlier.iter().rev().copied().find(|&j| {
-            let l = lineage(&all[j], None);
-            !l.pr && l.branch.as_deref() == Some(branch)
-        })
+        earlier
+            .iter()
+            .rev()
+            .copied()
+            .find(|&j| lineage(&all[j], None).is_on(me.repo.as_deref(), branch))
     };
     match &me.target {
         Some(b) => candidates(b),
@@ -567,7 +613,13 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
     lineage_mask[run] = true;
     if let (Some(b), Some(l)) = (base, &base_branch) {
         for (&j, lj) in h.runs.iter().zip(&h.lineages) {
-            if time_of(&all[j]) <= time_of(&all[b]) && !lj.pr && lj.branch == l.branch {
+            let on_base = l
+                .branch
+                .as_deref()
+                .map_or(!lj.pr && lj.branch.is_none(), |br| {
+                    lj.is_on(l.repo.as_deref(), br)
+                });
+            if time_of(&all[j]) <= time_of(&all[b]) && on_base {
                 lineage_mask[j] = true;
             }
         }
@@ -788,5 +840,44 @@ mod tests {
             .as_deref(),
             Some("develop")
         );
+    }
+
+    #[test]
+    fn a_forks_branch_is_not_the_branch_it_was_forked_from() {
+        let upstream = "https://github.com/micropython/micropython.git@master";
+        let fork = "https://github.com/someone/MicroPython@master";
+        let pr = "https://github.com/micropython/micropython.git~18000@master";
+        let all = vec![
+            run(upstream, upstream, ""),
+            run(fork, fork, ""),
+            run(pr, pr, ""),
+        ];
+        let opts = CompareOptions::default();
+        assert_eq!(
+            baseline(&all, &[0, 1, 2], 2, &opts),
+            Some(0),
+            "the PR compares with upstream master, not the newer fork run"
+        );
+        assert_eq!(
+            baseline(&all, &[0, 1], 1, &opts),
+            None,
+            "nothing before on the fork"
+        );
+        // A run that does not name its repository still counts as on the branch.
+        let mut unnamed = run(upstream, upstream, "");
+        unnamed.ref_tests.as_mut().unwrap().repo_url.clear();
+        unnamed.ref_firmware.as_mut().unwrap().repo_url.clear();
+        let all = vec![all[0].clone(), unnamed, all[2].clone()];
+        assert_eq!(baseline(&all, &[0, 1, 2], 2, &opts), Some(1));
+        for url in [
+            "https://github.com/Someone/MicroPython.git/",
+            "git@github.com:someone/micropython.git",
+            "https://token@github.com/someone/micropython",
+        ] {
+            assert_eq!(
+                repo_id(url).as_deref(),
+                Some("github.com/someone/micropython")
+            );
+        }
     }
 }
