@@ -354,14 +354,17 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             Some(p) => ingest::cache::digest_path(p).map(|d| format!("{}:{d}", p.display())),
             None => Some(String::new()),
         };
-        let seed = [
-            c.program(),
-            digest(&args.theme)?,
-            digest(&args.common.xfail)?,
-            args.common.site_url.clone().unwrap_or_default(),
-            window_text.clone(),
-        ]
-        .join("\n");
+        // Debug's quoting keeps the parts apart, and `--site-url ""` apart from none.
+        let seed = format!(
+            "{:?}",
+            (
+                c.program(),
+                digest(&args.theme)?,
+                digest(&args.common.xfail)?,
+                &args.common.site_url,
+                &window_text,
+            )
+        );
         Some(Incremental::load(
             &c.site_manifest(&args.output),
             &args.output,
@@ -412,6 +415,8 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     if !args.copy_results {
         runs.iter_mut().for_each(Run::leave_out_result_files);
     }
+    // A run that changed while it was read is not known by its key (see `load_runs`).
+    let build_key = build_key.filter(|_| runs.iter().all(|r| r.content_key.is_some()));
     lap("parse", &mut stages);
     let index = Index::build_with(runs, &options);
     lap("index", &mut stages);
@@ -433,6 +438,10 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     render::write_site(&index, staged.path(), &opts, inc.as_ref(), &|| pb.inc(1))
         .context("the site was not written; the previous one is unchanged")?;
     lap("render and write", &mut stages);
+    // The folder keeps its inode when it is moved into place: how `save` knows it.
+    let made = std::fs::metadata(staged.path())
+        .ok()
+        .map(|m| ingest::cache::Stamp::of(&m));
     staged.commit()?;
     // Each testbed's newest run, for `--fail-on`.
     let newest: Vec<(bool, bool)> = index
@@ -449,14 +458,13 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         .collect();
     if let Some(inc) = inc {
         let finished = Finished {
-            // Never matched when the inputs were not all known by hash.
-            key: build_key.unwrap_or(0),
+            key: build_key,
             warnings,
             runs: index.runs.len(),
             testbeds: index.testbeds.len(),
             newest: newest.clone(),
         };
-        inc.save(&args.output, finished);
+        inc.save(&args.output, made, finished);
     }
     lap("swap", &mut stages);
     if let Some(c) = &cache {

@@ -559,6 +559,17 @@ pub fn lineage(run: &Run, base_branch: Option<&str>) -> Lineage {
     }
 }
 
+/// Each run's position in its testbed's `runs` (oldest first), by run index.
+pub fn positions(all: &[Run], histories: &[TestbedHistory]) -> Vec<usize> {
+    let mut pos = vec![usize::MAX; all.len()];
+    for h in histories {
+        for (k, &j) in h.runs.iter().enumerate() {
+            pos[j] = k;
+        }
+    }
+    pos
+}
+
 fn time_of(run: &Run) -> i64 {
     run.time_start
         .as_ref()
@@ -566,65 +577,84 @@ fn time_of(run: &Run) -> i64 {
         .unwrap_or(i64::MIN)
 }
 
-/// The baseline of `run` among `runs` (oldest first): the newest earlier non-PR run on the
-/// branch it compares with. Without a known branch, master then main are tried.
-pub fn baseline(all: &[Run], runs: &[usize], run: usize, opts: &CompareOptions) -> Option<usize> {
+/// Each run's baseline, by position in `h.runs`: the newest earlier non-PR run on the branch
+/// it compares with (without a known branch, master then main, then any earlier run with no
+/// branch), or the run `--baseline` names. Found in lists of each branch's runs, so that a
+/// testbed of many runs costs no scan of all earlier runs per run.
+pub fn baselines(all: &[Run], h: &TestbedHistory, opts: &CompareOptions) -> Vec<Option<usize>> {
     // A chosen baseline applies where it exists; other testbeds keep the usual choice.
-    if let Some(id) = &opts.baseline {
-        if let Some(j) = runs.iter().copied().find(|&j| all[j].id == *id) {
-            return (j != run).then_some(j);
+    let chosen = opts
+        .baseline
+        .as_ref()
+        .and_then(|id| h.runs.iter().copied().find(|&j| all[j].id == *id));
+    // Positions of the non-PR runs on each branch (`None`: no branch), oldest first.
+    let mut on: FxHashMap<Option<&str>, Vec<usize>> = FxHashMap::default();
+    for (k, l) in h.lineages.iter().enumerate() {
+        if !l.pr {
+            on.entry(l.branch.as_deref()).or_default().push(k);
         }
     }
-    let me = lineage(&all[run], opts.base_branch.as_deref());
-    let pos = runs.iter().position(|&j| j == run)?;
-    let earlier: Vec<usize> = runs[..pos]
+    h.runs
         .iter()
-        .copied()
-        .filter(|&j| time_of(&all[j]) <= time_of(&all[run]))
-        .collect();
-    let candidates = |branch: &str| {
-        earlier
-            .iter()
-            .rev()
-            .copied()
-            .find(|&j| lineage(&all[j], None).is_on(me.repo.as_deref(), branch))
-    };
-    match &me.target {
-        Some(b) => candidates(b),
-        None => candidates("master")
-            .or_else(|| candidates("main"))
-            .or_else(|| {
-                // No branch known anywhere: the newest earlier run that is not a PR run.
-                earlier.iter().rev().copied().find(|&j| {
-                    let l = lineage(&all[j], None);
-                    !l.pr && l.branch.is_none()
-                })
-            }),
-    }
+        .enumerate()
+        .map(|(k, &run)| {
+            if let Some(j) = chosen {
+                return (j != run).then_some(j);
+            }
+            let me = lineage(&all[run], opts.base_branch.as_deref());
+            let t = time_of(&all[run]);
+            // The newest run of the list before this one that started no later and is in
+            // a repository this run could be in.
+            let newest = |branch: Option<&str>, repo: Option<&str>| {
+                let list = on.get(&branch)?;
+                let before = &list[..list.partition_point(|&p| p < k)];
+                before
+                    .iter()
+                    .rev()
+                    .map(|&p| (p, h.runs[p]))
+                    .find_map(|(p, j)| {
+                        let same_repo = match (h.lineages[p].repo.as_deref(), repo) {
+                            (Some(a), Some(b)) => a == b,
+                            _ => true,
+                        };
+                        (time_of(&all[j]) <= t && same_repo).then_some(j)
+                    })
+            };
+            let repo = me.repo.as_deref();
+            match &me.target {
+                Some(b) => newest(Some(b), repo),
+                None => newest(Some("master"), repo)
+                    .or_else(|| newest(Some("main"), repo))
+                    .or_else(|| newest(None, None)),
+            }
+        })
+        .collect()
 }
 
-/// Compares one run with its baseline, using the testbed's history.
-pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOptions) -> Comparison {
-    let base = baseline(all, &h.runs, run, opts);
+/// Compares one run with its baseline (from [`baselines`]), using the testbed's history;
+/// `pos` gives each run's position in its testbed's `runs` (see [`positions`]).
+pub fn compare(
+    all: &[Run],
+    h: &TestbedHistory,
+    run: usize,
+    base: Option<usize>,
+    pos: &[usize],
+    opts: &CompareOptions,
+) -> Comparison {
     // The lineage runs: the baseline and the runs of its branch before it, then this run.
-    let base_branch = base.map(|b| lineage(&all[b], None));
-    // Which runs of the testbed are in the lineage, worked out once, not per test.
-    let mut lineage_mask = vec![false; all.len()];
-    lineage_mask[run] = true;
-    if let (Some(b), Some(l)) = (base, &base_branch) {
-        for (&j, lj) in h.runs.iter().zip(&h.lineages) {
-            let on_base = l
-                .branch
-                .as_deref()
-                .map_or(!lj.pr && lj.branch.is_none(), |br| {
-                    lj.is_on(l.repo.as_deref(), br)
-                });
-            if time_of(&all[j]) <= time_of(&all[b]) && on_base {
-                lineage_mask[j] = true;
-            }
-        }
-    }
-    let in_lineage = |j: usize| lineage_mask[j];
+    // Asked only of the samples a walk meets: most walks stop after a few.
+    let base_line = base.map(|b| (&h.lineages[pos[b]], time_of(&all[b])));
+    let in_lineage = |j: usize| {
+        j == run
+            || base_line.is_some_and(|(l, tb)| {
+                let lj = &h.lineages[pos[j]];
+                let on_base = match l.branch.as_deref() {
+                    Some(br) => lj.is_on(l.repo.as_deref(), br),
+                    None => !lj.pr && lj.branch.is_none(),
+                };
+                on_base && time_of(&all[j]) <= tb
+            })
+    };
     let mut c = Comparison {
         compared: true,
         baseline: base.map(|b| all[b].id.clone()),
@@ -633,15 +663,8 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
         ..Comparison::default()
     };
     // Samples are in the testbed's run order: found by binary search, not by scanning.
-    let mut order = vec![usize::MAX; all.len()];
-    for (k, &j) in h.runs.iter().enumerate() {
-        order[j] = k;
-    }
-    let find = |samples: &[Sample], j: usize| {
-        samples
-            .binary_search_by_key(&order[j], |s| order[s.run])
-            .ok()
-    };
+    let find =
+        |samples: &[Sample], j: usize| samples.binary_search_by_key(&pos[j], |s| pos[s.run]).ok();
     for ((key, samples), _) in h.tests.iter().zip(&h.notable).filter(|(_, &n)| n) {
         let Some(pos) = find(samples, run) else {
             continue;
@@ -717,10 +740,13 @@ pub fn compare(all: &[Run], h: &TestbedHistory, run: usize, opts: &CompareOption
     }
     if let Some(b) = base {
         for (key, points) in &h.perf {
-            let (Some(cur), Some(old)) = (
-                points.iter().find(|p| p.run == run),
-                points.iter().find(|p| p.run == b),
-            ) else {
+            let at = |j: usize| {
+                points
+                    .binary_search_by_key(&pos[j], |p| pos[p.run])
+                    .ok()
+                    .map(|i| &points[i])
+            };
+            let (Some(cur), Some(old)) = (at(run), at(b)) else {
                 continue;
             };
             if cur.params != old.params || old.value <= 0.0 {
@@ -853,22 +879,21 @@ mod tests {
             run(pr, pr, ""),
         ];
         let opts = CompareOptions::default();
+        let of = |all: &[Run], runs: Vec<usize>| {
+            baselines(all, &TestbedHistory::build(all, runs), &opts)
+        };
         assert_eq!(
-            baseline(&all, &[0, 1, 2], 2, &opts),
+            of(&all, vec![0, 1, 2])[2],
             Some(0),
             "the PR compares with upstream master, not the newer fork run"
         );
-        assert_eq!(
-            baseline(&all, &[0, 1], 1, &opts),
-            None,
-            "nothing before on the fork"
-        );
+        assert_eq!(of(&all, vec![0, 1])[1], None, "nothing before on the fork");
         // A run that does not name its repository still counts as on the branch.
         let mut unnamed = run(upstream, upstream, "");
         unnamed.ref_tests.as_mut().unwrap().repo_url.clear();
         unnamed.ref_firmware.as_mut().unwrap().repo_url.clear();
         let all = vec![all[0].clone(), unnamed, all[2].clone()];
-        assert_eq!(baseline(&all, &[0, 1, 2], 2, &opts), Some(1));
+        assert_eq!(of(&all, vec![0, 1, 2])[2], Some(1));
         for url in [
             "https://github.com/Someone/MicroPython.git/",
             "git@github.com:someone/micropython.git",

@@ -95,16 +95,20 @@ impl Index {
             }
         }
         let mut comparisons = vec![history::Comparison::default(); runs.len()];
+        let pos = history::positions(&runs, &histories);
         let (computed, rankings): (Vec<(usize, history::Comparison)>, Vec<rankings::Rankings>) =
             rayon::join(
                 || {
-                    testbeds
+                    histories
                         .par_iter()
-                        .zip(&histories)
-                        .flat_map(|(t, h)| {
-                            t.runs
+                        .flat_map(|h| {
+                            let bases = history::baselines(&runs, h, opts);
+                            h.runs
                                 .par_iter()
-                                .map(|&i| (i, history::compare(&runs, h, i, opts)))
+                                .zip(bases)
+                                .map(|(&i, base)| {
+                                    (i, history::compare(&runs, h, i, base, &pos, opts))
+                                })
                                 .collect::<Vec<_>>()
                         })
                         .collect()

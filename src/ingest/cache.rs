@@ -147,6 +147,44 @@ impl Cache {
     /// build or was not settled when they were hashed (as git tells changes). `None` when a
     /// file cannot be read or is a link (the reader reports it; nothing is cached).
     pub fn key(&self, source: &RunSource, forced: Option<Format>) -> Option<String> {
+        let (mut h, folder, listing) = self.listing(source, forced)?;
+        let dir = source.path();
+        let (key, hashed_at) = match self.known.get(&folder) {
+            Some((l, at, key))
+                if *l == listing
+                    && l.iter()
+                        .all(|(_, _, s)| s.is_none_or(|s| s.settled_before(*at))) =>
+            {
+                (key.clone(), *at)
+            }
+            _ => {
+                let at = now_ns();
+                hash_tree(&mut h, dir, &listing)?;
+                (format!("{:032x}", h.digest128()), at)
+            }
+        };
+        self.seen
+            .lock()
+            .expect("not poisoned")
+            .push((folder, listing, hashed_at, key.clone()));
+        Some(key)
+    }
+
+    /// Whether the run folder is still as it was listed when `key` was made for it: a run
+    /// read after a change would not be what the key stands for.
+    pub fn still_as_keyed(&self, source: &RunSource, forced: Option<Format>, key: &str) -> bool {
+        let Some((_, folder, now)) = self.listing(source, forced) else {
+            return false;
+        };
+        self.seen
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .any(|(f, l, _, k)| *f == folder && k == key && *l == now)
+    }
+
+    /// The hasher primed with what names the run folder, that folder's id, and its listing.
+    fn listing(&self, source: &RunSource, forced: Option<Format>) -> Option<(Xxh3, u128, Listing)> {
         let dir = source.path();
         let mut h = Xxh3::new();
         h.update(&self.program.to_le_bytes());
@@ -171,25 +209,7 @@ impl Cache {
         let folder = h.clone().digest128();
         // A folder with links is read afresh each time: its reader may follow them.
         let listing = list_tree(dir, depth)?;
-        let (key, hashed_at) = match self.known.get(&folder) {
-            Some((l, at, key))
-                if *l == listing
-                    && l.iter()
-                        .all(|(_, _, s)| s.is_none_or(|s| s.settled_before(*at))) =>
-            {
-                (key.clone(), *at)
-            }
-            _ => {
-                let at = now_ns();
-                hash_tree(&mut h, dir, &listing)?;
-                (format!("{:032x}", h.digest128()), at)
-            }
-        };
-        self.seen
-            .lock()
-            .expect("not poisoned")
-            .push((folder, listing, hashed_at, key.clone()));
-        Some(key)
+        Some((h, folder, listing))
     }
 
     /// Identifies this testpress build, for keys made elsewhere.
@@ -237,16 +257,25 @@ impl Cache {
     }
 
     /// Ends a build: keeps its listings for the next one and removes entries that no
-    /// build has used for two weeks.
+    /// build has used for two weeks. The earlier listings of folders this build did not
+    /// look at are kept while their entries are (a summary over some of the runs does not
+    /// make the next build of all of them hash everything again).
     pub fn finish(&self) {
         let mut runs = std::mem::take(&mut *self.seen.lock().expect("not poisoned"));
+        self.prune();
+        let looked: std::collections::HashSet<u128> = runs.iter().map(|r| r.0).collect();
+        runs.extend(
+            self.known
+                .iter()
+                .filter(|(f, (_, _, key))| !looked.contains(f) && self.entry(key).is_file())
+                .map(|(f, (l, at, key))| (*f, l.clone(), *at, key.clone())),
+        );
         runs.sort_by_key(|r| r.0);
         let listings = Listings {
             program: self.program,
             runs,
         };
         store(&self.dir.join("listings.bin"), &listings);
-        self.prune();
     }
 
     fn prune(&self) {
@@ -347,7 +376,34 @@ pub fn digest_path(path: &Path) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::model::Outcome;
+
+    #[test]
+    fn a_run_changed_after_it_was_keyed_is_not_as_keyed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = tmp.path().join("run");
+        fs::create_dir(&run).unwrap();
+        let xml = run.join("junit.xml");
+        fs::write(&xml, "<testsuite/>").unwrap();
+        let cache = Cache::new(&tmp.path().join("cache"));
+        let source = RunSource::Results(run.clone());
+        let key = cache.key(&source, None).unwrap();
+        assert!(cache.still_as_keyed(&source, None, &key));
+        // The same size, as a reader could meet it between hashing and reading.
+        fs::write(&xml, "<testsuitX/>").unwrap();
+        // Its time moved on as an edit's does (even where times are whole seconds).
+        let later = SystemTime::now() + Duration::from_secs(3);
+        fs::File::options()
+            .write(true)
+            .open(&xml)
+            .and_then(|f| f.set_modified(later))
+            .unwrap();
+        assert!(!cache.still_as_keyed(&source, None, &key));
+        let again = cache.key(&source, None).unwrap();
+        assert_ne!(again, key, "the new bytes, a new key");
+        assert!(cache.still_as_keyed(&source, None, &again));
+    }
 
     #[test]
     fn the_stored_form_keeps_an_unknown_outcome_that_reads_like_a_known_one() {

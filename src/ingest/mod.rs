@@ -192,12 +192,22 @@ pub fn load_runs(
         .par_iter()
         .zip(keys)
         .map(|(s, key)| {
+            let mut key = key;
             let mut run = match (cache, &key) {
-                (Some(c), Some(k)) => c.get(k).unwrap_or_else(|| {
-                    let run = load_run(s, forced);
-                    c.put(k, &run);
-                    run
-                }),
+                (Some(c), Some(k)) => match c.get(k) {
+                    Some(run) => run,
+                    None => {
+                        let run = load_run(s, forced);
+                        // Changed since it was hashed: the run read is not what the key
+                        // stands for, so it is neither kept nor known by it.
+                        if c.still_as_keyed(s, forced, k) {
+                            c.put(k, &run);
+                        } else {
+                            key = None;
+                        }
+                        run
+                    }
+                },
                 _ => load_run(s, forced),
             };
             run.content_key = key;

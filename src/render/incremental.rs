@@ -30,16 +30,19 @@ struct Manifest {
     pages: BTreeMap<String, (u64, FileId)>,
     /// What the build said, to say it again when nothing changed.
     finished: Option<Finished>,
-    /// Every file of the site as the build left it (path relative to the site, sorted).
+    /// Every entry of the site as the build left it (path relative to the site, sorted),
+    /// and when that was (ns since the epoch).
     files: Vec<(String, FileId)>,
+    listed_at: i128,
 }
 
 /// What a build reported besides its site: kept so that a build of the same inputs with the
 /// same options can report it without reading the runs again.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Finished {
-    /// A hash of everything the site was made from: runs (by content), options, program.
-    pub key: u128,
+    /// A hash of everything the site was made from: runs (by content), options, program;
+    /// `None` when something was not known by hash (such a build is never repeated).
+    pub key: Option<u128>,
     /// The warnings about the runs and options, as printed (not those of the walk, which
     /// every build makes afresh).
     pub warnings: Vec<String>,
@@ -101,10 +104,20 @@ impl Incremental {
     }
 
     /// The previous build's report when it had the same `key` and its site is untouched:
-    /// the same files, each with the size, inode and times it was left with.
+    /// the same entries, each with the size, inode and times it was left with (the site
+    /// folder's own stamp was checked by [`Incremental::load`]). An entry whose times are
+    /// whole seconds and not a second older than the listing could have been edited
+    /// unseen (a file system with coarse times): then the site is not taken as it is.
     pub fn unchanged(&self, key: u128, site: &Path) -> Option<&Finished> {
-        let f = self.old.finished.as_ref().filter(|f| f.key == key)?;
-        (site_files(site)? == self.old.files).then_some(f)
+        let f = self.old.finished.as_ref().filter(|f| f.key == Some(key))?;
+        const SECOND: i128 = 1_000_000_000;
+        let coarse_and_recent = |t: i128| t % SECOND == 0 && t + SECOND > self.old.listed_at;
+        let racy = self
+            .old
+            .files
+            .iter()
+            .any(|(_, s)| coarse_and_recent(s.mtime_ns) || coarse_and_recent(s.ctime_ns));
+        (!racy && site_files(site)? == self.old.files).then_some(f)
     }
 
     /// What run `i`'s folder is made from; `None` when its inputs are not known by hash.
@@ -217,7 +230,18 @@ impl Incremental {
 
     /// Keeps this build's manifest for the next one; called once the site is in place at
     /// `site`, whose files are stamped now (linking and the swap change their times).
-    pub fn save(self, site: &Path, finished: Finished) {
+    /// `staged` is the site folder this build made: when `site` is another folder (a build
+    /// into the same place that finished in between), its files are none of this build's
+    /// and the manifest is left empty.
+    pub fn save(self, site: &Path, staged: Option<Stamp>, finished: Finished) {
+        let ours = || {
+            let now = fs::metadata(site).ok().map(|m| Stamp::of(&m).inode);
+            now.is_some() && now == staged.map(|s| s.inode)
+        };
+        if !ours() {
+            crate::ingest::cache::store(&self.path, &Manifest::default());
+            return;
+        }
         let mut runs = self.new.into_inner().expect("not poisoned");
         for (rel, entry) in &mut runs {
             let dir = site.join(rel);
@@ -238,6 +262,7 @@ impl Incremental {
             None => false,
         });
         // A site that cannot be listed is never taken as unchanged.
+        let listed_at = crate::ingest::cache::now_ns();
         let files = site_files(site);
         let m = Manifest {
             seed: self.seed,
@@ -246,13 +271,18 @@ impl Incremental {
             pages,
             finished: files.is_some().then_some(finished),
             files: files.unwrap_or_default(),
+            listed_at,
         };
+        if !ours() {
+            crate::ingest::cache::store(&self.path, &Manifest::default());
+            return;
+        }
         crate::ingest::cache::store(&self.path, &m);
     }
 }
 
-/// Every entry of the site but its folders, sorted, with its stamp; `None` when the site
-/// cannot be listed.
+/// Every entry of the site (folders too: one added, or its mode changed, changes its
+/// stamp), sorted, with its stamp; `None` when the site cannot be listed.
 fn site_files(site: &Path) -> Option<Vec<(String, FileId)>> {
     let mut files = Vec::new();
     for e in walkdir::WalkDir::new(site)
@@ -261,9 +291,6 @@ fn site_files(site: &Path) -> Option<Vec<(String, FileId)>> {
         .sort_by_file_name()
     {
         let e = e.ok()?;
-        if e.file_type().is_dir() {
-            continue;
-        }
         let rel = e.path().strip_prefix(site).ok()?.to_str()?.to_string();
         files.push((rel, Stamp::of(&e.metadata().ok()?)));
     }
@@ -288,5 +315,43 @@ pub fn context_hash(ctx: &impl Serialize) -> u64 {
         Ok(sink) => sink.0.digest(),
         // Never equal to a recorded hash: the page is rendered.
         Err(_) => u64::MAX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(p: &Path) -> Option<Stamp> {
+        fs::metadata(p).ok().map(|m| Stamp::of(&m))
+    }
+
+    #[test]
+    fn a_site_another_build_put_in_place_is_never_taken_for_this_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (site, other) = (tmp.path().join("site"), tmp.path().join("other"));
+        for d in [&site, &other] {
+            fs::create_dir(d).unwrap();
+            fs::write(d.join("index.html"), "x").unwrap();
+        }
+        let manifest = tmp.path().join("manifest.bin");
+        let done = || Finished {
+            key: Some(7),
+            ..Finished::default()
+        };
+        let load = || Incremental::load(&manifest, &site, "seed".into());
+        load().save(&site, stamp(&site), done());
+        assert!(
+            load().unchanged(7, &site).is_some(),
+            "this build's own site"
+        );
+        assert!(load().unchanged(8, &site).is_none(), "another key");
+        // The folder in place is not the one this build made (its inode differs).
+        load().save(&site, stamp(&other), done());
+        assert!(load().unchanged(7, &site).is_none());
+        // A file of the site edited after the save.
+        load().save(&site, stamp(&site), done());
+        fs::write(site.join("index.html"), "y").unwrap();
+        assert!(load().unchanged(7, &site).is_none());
     }
 }

@@ -364,6 +364,17 @@ fn a_build_with_nothing_changed_writes_nothing_and_says_the_same() {
     assert!(stderr(&run(&[])).contains("built "));
     assert!(tree(&site) == whole, "the changed file is made again");
     assert!(stderr(&run(&[])).contains("nothing changed"));
+    // A folder added inside the site is seen too, and gone after the rebuild.
+    std::fs::create_dir(site.join("ch_hans_1/junk")).unwrap();
+    assert!(stderr(&run(&[])).contains("built "));
+    assert!(!site.join("ch_hans_1/junk").exists());
+    // An empty site URL makes links absolute from the site's root: not the build without.
+    let absolute = run(&["--site-url", ""]);
+    assert!(
+        stderr(&absolute).contains("built "),
+        "{}",
+        stderr(&absolute)
+    );
 }
 
 #[test]
