@@ -559,6 +559,84 @@ pub fn lineage(run: &Run, base_branch: Option<&str>) -> Lineage {
     }
 }
 
+/// Whether a run of lineage `lj` is on the line of a baseline of lineage `base`.
+fn on_line(base: &Lineage, lj: &Lineage) -> bool {
+    match base.branch.as_deref() {
+        Some(br) => lj.is_on(base.repo.as_deref(), br),
+        None => !lj.pr && lj.branch.is_none(),
+    }
+}
+
+/// Where the failing streaks of a testbed's tests began, worked out once for all its runs
+/// (a walk back per run and test would cost runs² for a test that fails for long).
+pub struct Streaks {
+    /// Each run's position in its testbed's `runs` (oldest first), by run index.
+    pub order: Vec<usize>,
+    /// The lines the testbed's baselines are on: (branch, repository).
+    lines: Vec<(Option<String>, Option<String>)>,
+    /// Per line, per notable test (in order): see [`Begun`].
+    starts: Vec<Vec<Begun>>,
+}
+
+/// Per sample of a test on a line: its position and, when a walk back from it through the
+/// line meets failures before a pass, the run of the oldest of them (samples without a
+/// verdict are passed over).
+type Begun = Vec<(usize, Option<usize>)>;
+
+impl Streaks {
+    /// `order` from [`positions`]; `bases` as [`baselines`] gives them for `h`.
+    pub fn new(h: &TestbedHistory, bases: &[Option<usize>], order: Vec<usize>) -> Streaks {
+        let mut s = Streaks {
+            order,
+            lines: Vec::new(),
+            starts: Vec::new(),
+        };
+        for &b in bases.iter().flatten() {
+            let line = s.line_of(h, b);
+            if !s.lines.contains(&line) {
+                s.lines.push(line);
+            }
+        }
+        s.starts = s
+            .lines
+            .iter()
+            .map(|(branch, repo)| {
+                let base = Lineage {
+                    repo: repo.clone(),
+                    branch: branch.clone(),
+                    pr: false,
+                    target: None,
+                };
+                let on: Vec<bool> = h.lineages.iter().map(|l| on_line(&base, l)).collect();
+                let notable = h.tests.values().zip(&h.notable).filter(|(_, &n)| n);
+                notable
+                    .map(|(samples, _)| {
+                        let mut walk: Option<usize> = None;
+                        samples
+                            .iter()
+                            .filter(|x| on[s.order[x.run]])
+                            .map(|x| {
+                                walk = match x.verdict() {
+                                    Some(false) => Some(walk.unwrap_or(x.run)),
+                                    Some(true) => None,
+                                    None => walk,
+                                };
+                                (s.order[x.run], walk)
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        s
+    }
+
+    fn line_of(&self, h: &TestbedHistory, run: usize) -> (Option<String>, Option<String>) {
+        let l = &h.lineages[self.order[run]];
+        (l.branch.clone(), l.repo.clone())
+    }
+}
+
 /// Each run's position in its testbed's `runs` (oldest first), by run index.
 pub fn positions(all: &[Run], histories: &[TestbedHistory]) -> Vec<usize> {
     let mut pos = vec![usize::MAX; all.len()];
@@ -638,23 +716,31 @@ pub fn compare(
     h: &TestbedHistory,
     run: usize,
     base: Option<usize>,
-    pos: &[usize],
+    streaks: &Streaks,
     opts: &CompareOptions,
 ) -> Comparison {
+    let order = &streaks.order;
     // The lineage runs: the baseline and the runs of its branch before it, then this run.
     // Asked only of the samples a walk meets: most walks stop after a few.
-    let base_line = base.map(|b| (&h.lineages[pos[b]], time_of(&all[b])));
+    let base_line = base.map(|b| (&h.lineages[order[b]], time_of(&all[b])));
     let in_lineage = |j: usize| {
         j == run
-            || base_line.is_some_and(|(l, tb)| {
-                let lj = &h.lineages[pos[j]];
-                let on_base = match l.branch.as_deref() {
-                    Some(br) => lj.is_on(l.repo.as_deref(), br),
-                    None => !lj.pr && lj.branch.is_none(),
-                };
-                on_base && time_of(&all[j]) <= tb
-            })
+            || base_line
+                .is_some_and(|(l, tb)| on_line(l, &h.lineages[order[j]]) && time_of(&all[j]) <= tb)
     };
+    // Where failing streaks began, in the baseline's lineage (see `Streaks`): the line's
+    // samples below this run that started no later than the baseline.
+    let begun = base.and_then(|b| {
+        let line = streaks
+            .lines
+            .iter()
+            .position(|l| *l == streaks.line_of(h, b))?;
+        let end = h
+            .runs
+            .partition_point(|&j| time_of(&all[j]) <= time_of(&all[b]))
+            .min(order[run]);
+        Some((line, end))
+    });
     let mut c = Comparison {
         compared: true,
         baseline: base.map(|b| all[b].id.clone()),
@@ -663,9 +749,13 @@ pub fn compare(
         ..Comparison::default()
     };
     // Samples are in the testbed's run order: found by binary search, not by scanning.
-    let find =
-        |samples: &[Sample], j: usize| samples.binary_search_by_key(&pos[j], |s| pos[s.run]).ok();
-    for ((key, samples), _) in h.tests.iter().zip(&h.notable).filter(|(_, &n)| n) {
+    let find = |samples: &[Sample], j: usize| {
+        samples
+            .binary_search_by_key(&order[j], |s| order[s.run])
+            .ok()
+    };
+    let notable = h.tests.iter().zip(&h.notable).filter(|(_, &n)| n);
+    for (t, ((key, samples), _)) in notable.enumerate() {
         let Some(pos) = find(samples, run) else {
             continue;
         };
@@ -697,15 +787,14 @@ pub fn compare(
                     c.flaky.push(finding(Some(reason), None));
                 } else if base_sample.is_some_and(Sample::failing) {
                     // The streak: back from this run through the lineage while it failed.
-                    let mut first = cur;
-                    for s in line().skip(1) {
-                        if s.failing() {
-                            first = s;
-                        } else if s.verdict().is_some() {
-                            break;
-                        }
-                    }
-                    let r = &all[first.run];
+                    let first = begun
+                        .and_then(|(line, end)| {
+                            let starts = &streaks.starts[line][t];
+                            let below = starts.partition_point(|&(p, _)| p < end);
+                            starts[..below].last()?.1
+                        })
+                        .unwrap_or(cur.run);
+                    let r = &all[first];
                     let since =
                         Since {
                             run: r.id.clone(),
@@ -713,7 +802,7 @@ pub fn compare(
                             commit: r.ref_tests.as_ref().and_then(|g| g.short_commit()).or_else(
                                 || r.ci.commit.as_ref().map(|c| c.chars().take(7).collect()),
                             ),
-                            run_index: first.run,
+                            run_index: first,
                             slug: r.slug.clone(),
                         };
                     c.still_failing.push(finding(None, Some(since)));
@@ -742,7 +831,7 @@ pub fn compare(
         for (key, points) in &h.perf {
             let at = |j: usize| {
                 points
-                    .binary_search_by_key(&pos[j], |p| pos[p.run])
+                    .binary_search_by_key(&order[j], |p| order[p.run])
                     .ok()
                     .map(|i| &points[i])
             };

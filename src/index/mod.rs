@@ -103,11 +103,12 @@ impl Index {
                         .par_iter()
                         .flat_map(|h| {
                             let bases = history::baselines(&runs, h, opts);
+                            let streaks = history::Streaks::new(h, &bases, pos.clone());
                             h.runs
                                 .par_iter()
                                 .zip(bases)
                                 .map(|(&i, base)| {
-                                    (i, history::compare(&runs, h, i, base, &pos, opts))
+                                    (i, history::compare(&runs, h, i, base, &streaks, opts))
                                 })
                                 .collect::<Vec<_>>()
                         })

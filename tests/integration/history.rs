@@ -448,3 +448,71 @@ fn tests_that_no_longer_run_are_folded_away() {
         "{dropped}"
     );
 }
+
+/// A failing streak begins where the lineage last passed: runs without a verdict (skipped)
+/// are passed over, and a PR run's pass in between is not on the branch.
+#[test]
+fn failing_since_walks_the_branch_over_skips_and_pr_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bed = tmp.path().join("bed");
+    // (run, day, PR?, the test's result: pass, fail or skip)
+    let runs = [
+        ("r1", 1, false, "pass"),
+        ("r2", 2, false, "fail"),
+        ("r3", 3, false, "skip"),
+        ("r4", 4, true, "pass"),
+        ("r5", 5, false, "fail"),
+        ("r6", 6, false, "fail"),
+    ];
+    for (id, day, pr, result) in runs {
+        let dir = bed.join(id);
+        std::fs::create_dir_all(&dir).unwrap();
+        let body = match result {
+            "fail" => "<failure message=\"boom\">x</failure>",
+            "skip" => "<skipped/>",
+            _ => "",
+        };
+        std::fs::write(
+            dir.join("junit.xml"),
+            format!(
+                "<testsuite name=\"s\"><testcase classname=\"m\" name=\"t\">{body}</testcase>\
+                 <testcase classname=\"m\" name=\"ok\"/></testsuite>"
+            ),
+        )
+        .unwrap();
+        let meta = if pr {
+            r#"{"branch": "feature", "pr": "7", "repository": "https://github.com/o/r""#
+        } else {
+            r#"{"branch": "main", "repository": "https://github.com/o/r""#
+        };
+        std::fs::write(
+            dir.join("run.json"),
+            format!("{meta}, \"time_start\": \"2026-01-0{day}T03:00:00Z\"}}"),
+        )
+        .unwrap();
+    }
+    let since = |run: &str| {
+        let out = testpress([
+            "summary".as_ref(),
+            tmp.path().as_os_str(),
+            "--run".as_ref(),
+            run.as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            "--no-cache".as_ref(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let still = v["still_failing"].as_array().unwrap().clone();
+        let new = v["new_failures"].as_array().unwrap().len();
+        (
+            still.first().map(|f| f["failing_since"]["run"].to_string()),
+            new,
+        )
+    };
+    // r5 against r3, where it was skipped: new.
+    assert_eq!(since("r5"), (None, 1));
+    // r6 against r5: still failing, since r2 (the skip passed over, the PR run's pass not
+    // on main).
+    assert_eq!(since("r6"), (Some("\"r2\"".into()), 0));
+}
