@@ -57,8 +57,8 @@ impl Index {
                     r.path.clone(),
                 )
             });
-            // `tests/` holds the testbed's history pages.
-            let mut run_slugs = HashSet::from(["tests".to_string()]);
+            // `tests/` holds the testbed's history pages, `older/` its older runs.
+            let mut run_slugs = HashSet::from(["tests".to_string(), "older".to_string()]);
             for &i in &idx {
                 let s = paths::unique_slug(&runs[i].id, &mut run_slugs);
                 runs[i].slug = s;

@@ -39,6 +39,10 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/run.html"),
     ),
     (
+        "older.html",
+        include_str!("../../themes/default/templates/older.html"),
+    ),
+    (
         "group.html",
         include_str!("../../themes/default/templates/group.html"),
     ),
@@ -245,6 +249,42 @@ pub fn index_page(env: &Environment, idx: &Index) -> Result<String, ThemeError> 
     render(env, "index.html", ctx)
 }
 
+/// A testbed page lists at most this many runs, its newest. The others are on pages of
+/// their own (`older/<k>.html`) of this many runs each, counted from the oldest, so that a
+/// full page keeps its bytes as runs are added.
+pub const RUNS_PER_PAGE: usize = 500;
+
+#[derive(Serialize)]
+struct PageLink {
+    href: String,
+    label: String,
+}
+
+/// The pages of older runs of a testbed of `n` runs: for each, its oldest-first range.
+/// None while the testbed page shows all runs; else as many as hold the runs it does not.
+pub fn older_pages(n: usize) -> Vec<std::ops::Range<usize>> {
+    let hidden = n.saturating_sub(RUNS_PER_PAGE);
+    (0..hidden.div_ceil(RUNS_PER_PAGE))
+        .map(|k| k * RUNS_PER_PAGE..((k + 1) * RUNS_PER_PAGE).min(n))
+        .collect()
+}
+
+fn range_label(r: &std::ops::Range<usize>) -> String {
+    format!("{}–{}", r.start + 1, r.end)
+}
+
+fn run_rows(idx: &Index, runs: impl Iterator<Item = usize>, up: &str) -> Vec<RunRow> {
+    runs.map(|i| {
+        let r = &idx.runs[i];
+        run_row(
+            r,
+            &idx.summaries[i],
+            format!("{up}{}/index.html", url_path(&r.slug)),
+        )
+    })
+    .collect()
+}
+
 pub fn testbed_page(
     env: &Environment,
     idx: &Index,
@@ -252,20 +292,18 @@ pub fn testbed_page(
     window_text: &str,
 ) -> Result<String, ThemeError> {
     let bed = &idx.testbeds[t];
-    let rows: Vec<RunRow> = bed
-        .runs
+    let shown = &bed.runs[..bed.runs.len().min(RUNS_PER_PAGE)];
+    let rows = run_rows(idx, shown.iter().copied(), "");
+    let older: Vec<PageLink> = older_pages(bed.runs.len())
         .iter()
-        .map(|&i| {
-            let r = &idx.runs[i];
-            run_row(
-                r,
-                &idx.summaries[i],
-                format!("{}/index.html", url_path(&r.slug)),
-            )
+        .enumerate()
+        .map(|(k, r)| PageLink {
+            href: format!("older/{}.html", k + 1),
+            label: range_label(r),
         })
         .collect();
     // Charts, oldest first.
-    let oldest: Vec<usize> = bed.runs.iter().rev().copied().collect();
+    let oldest: Vec<usize> = shown.iter().rev().copied().collect();
     let pass_points: Vec<svg::Point> = oldest
         .iter()
         .map(|&i| {
@@ -306,12 +344,52 @@ pub fn testbed_page(
         crumbs => vec![Crumb { label: bed.name.clone(), href: None }],
         testbed => bed.name,
         runs => rows,
+        total => bed.runs.len(),
+        older => older,
+        per_page => RUNS_PER_PAGE,
         pass_chart => pass_chart,
         duration_chart => duration_chart,
         rankings => rankings,
         window => window_text,
     };
     render(env, "testbed.html", ctx)
+}
+
+/// Page `k` (from 0) of the older runs of testbed `t` (see [`older_pages`]). Nothing on it
+/// depends on how many runs came after: once full, it keeps its bytes.
+pub fn older_page(
+    env: &Environment,
+    idx: &Index,
+    t: usize,
+    k: usize,
+) -> Result<String, ThemeError> {
+    let bed = &idx.testbeds[t];
+    let pages = older_pages(bed.runs.len());
+    let range = pages[k].clone();
+    let n = bed.runs.len();
+    // `bed.runs` is newest first: oldest-first index `o` is `n - 1 - o`.
+    let rows = run_rows(idx, range.clone().rev().map(|o| bed.runs[n - 1 - o]), "../");
+    let link = |j: usize| PageLink {
+        href: format!("{}.html", j + 1),
+        label: range_label(&pages[j]),
+    };
+    let label = format!("{} runs {}", bed.name, range_label(&range));
+    let ctx = context! {
+        root => "../../",
+        title => label,
+        crumbs => vec![
+            Crumb { label: bed.name.clone(), href: Some("../index.html".into()) },
+            Crumb { label: format!("runs {}", range_label(&range)), href: None },
+        ],
+        testbed => bed.name,
+        first => range.start + 1,
+        last => range.end,
+        per_page => RUNS_PER_PAGE,
+        prev => k.checked_sub(1).map(link),
+        next => (k + 1 < pages.len()).then(|| link(k + 1)),
+        runs => rows,
+    };
+    render(env, "older.html", ctx)
 }
 
 #[derive(Serialize)]

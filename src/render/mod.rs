@@ -201,6 +201,17 @@ pub fn write_site(
             &dir.join("index.html"),
             html::testbed_page(&env, idx, t, &opts.window_text)?,
         )?;
+        let older = html::older_pages(bed.runs.len());
+        if !older.is_empty() {
+            let dir = dir.join("older");
+            fs::create_dir_all(&dir).map_err(io(&dir))?;
+            (0..older.len()).into_par_iter().try_for_each(|k| {
+                o.write(
+                    &dir.join(format!("{}.html", k + 1)),
+                    html::older_page(&env, idx, t, k)?,
+                )
+            })?;
+        }
         let tests = dir.join("tests");
         fs::create_dir_all(&tests).map_err(io(&tests))?;
         let labels = strip::run_labels(idx, t);

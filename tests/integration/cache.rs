@@ -403,3 +403,61 @@ fn summary_reads_through_the_cache_and_keeps_its_listings() {
     assert!(cache.join("listings.bin").is_file());
     assert_eq!(summary(), first, "the same summary from the cache");
 }
+
+/// The run links of a page: `href`s ending in `/index.html` of rows of the runs table.
+fn run_links(html: &str) -> Vec<String> {
+    html.split("<tr class=\"run ")
+        .skip(1)
+        .map(|row| {
+            let start = row.find("<a href=\"").unwrap() + "<a href=\"".len();
+            row[start..start + row[start..].find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_testbed_of_many_runs_lists_the_newest_and_pages_the_older() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let runs = generate(&data, "junit", 1100, 10);
+    let (site, cache) = (tmp.path().join("site"), tmp.path().join("cache"));
+    // Without the newest run first: 1,099 runs.
+    let held = tmp.path().join("held");
+    std::fs::rename(runs.last().unwrap(), &held).unwrap();
+    build_with(&data, &site, Some(&cache));
+    let bed = site.join("bench");
+    let first_page = bed.join("older/1.html");
+    let before = std::fs::metadata(&first_page).unwrap().modified().unwrap();
+    std::fs::rename(&held, runs.last().unwrap()).unwrap();
+    build_with(&data, &site, Some(&cache));
+
+    let index = read(&bed.join("index.html"));
+    assert_eq!(run_links(&index).len(), 500, "the newest 500 runs");
+    assert!(index.contains("<a href=\"older/1.html\">1–500</a>"));
+    assert!(index.contains("<a href=\"older/2.html\">501–1000</a>"));
+    assert!(
+        !bed.join("older/3.html").exists(),
+        "runs 1001-1100 are on the testbed page"
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for link in run_links(&index) {
+        assert!(bed.join(&link).is_file(), "{link}");
+        seen.insert(link);
+    }
+    for k in 1..=2 {
+        let page = read(&bed.join(format!("older/{k}.html")));
+        let links = run_links(&page);
+        assert_eq!(links.len(), 500);
+        for link in links {
+            let target = bed.join("older").join(&link);
+            assert!(target.is_file(), "{link}");
+            seen.insert(link.trim_start_matches("../").to_string());
+        }
+        assert!(page.len() < 2_000_000 && index.len() < 2_000_000);
+    }
+    assert_eq!(seen.len(), 1100, "every run on one of the pages");
+    // Page 1 was full before the new run: the very same file.
+    let after = std::fs::metadata(&first_page).unwrap().modified().unwrap();
+    assert_eq!(before, after, "a full page of older runs is not rewritten");
+    assert!(read(&bed.join("older/2.html")).contains("runs 501–1000"));
+}
