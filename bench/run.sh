@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The testpress benchmark, in one command from a clean clone:
 #
-#   bench/run.sh [10k|100k|1m ...] [--no-compare] [--work DIR]    (default: 10k 100k 1m)
+#   bench/run.sh [10k|100k|1m|runs20k ...] [--no-compare] [--work DIR]    (default: 10k 100k 1m)
 #
 # 1. Installs what is missing: hyperfine and GNU time (apt-get, with sudo when not root), and
 #    for the comparison Allure 3, xunit-viewer (npm) and junit2html (PyPI) into bench/work/tools.
@@ -16,14 +16,15 @@
 # deleted can make creating files ten times slower, which then swamps what is measured).
 # The comparison tools stay in bench/work/tools. Results, as markdown ready for the guide:
 # bench/work/results.md, printed at the end. Sizes: 10k = 10 runs x 1000 tests, 100k = 100 x
-# 1000, 1m = 200 x 5000.
+# 1000, 1m = 200 x 5000; runs20k (not in the default set) = 20000 runs x 10 tests, for what
+# grows with the number of runs of a testbed.
 set -euo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-usage() { echo "usage: bench/run.sh [10k|100k|1m ...] [--no-compare] [--work DIR]   (default: 10k 100k 1m)" >&2; }
+usage() { echo "usage: bench/run.sh [10k|100k|1m|runs20k ...] [--no-compare] [--work DIR]   (default: 10k 100k 1m)" >&2; }
 compare=1
 sizes=()
 work=$PWD/bench/work
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
       shift
       ;;
     -h | --help) usage; exit 0 ;;
-    10k | 100k | 1m) sizes+=("$1") ;;
+    10k | 100k | 1m | runs20k) sizes+=("$1") ;;
     *) usage; die "unknown argument: $1" ;;
   esac
   shift
@@ -71,7 +72,7 @@ mem=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
     echo "- Build cache: none (this testpress has no \`build --cache-dir\`)"
   fi
   echo
-  echo "Times are hyperfine medians of 10 runs (1m: 3 runs). Full build: into an empty folder."
+  echo "Times are hyperfine medians of 10 runs (1m, runs20k: 3 runs). Full build: into an empty folder."
   echo "Rebuild, nothing changed: the same build again over the existing site. Rebuild + 1 run: the"
   echo "site is built without the newest run, then the timed build adds it. Peak memory: one cold"
   echo "full build under GNU time."
@@ -96,6 +97,7 @@ dims() {
     10k) runs=10; tests=1000; n=10 ;;
     100k) runs=100; tests=1000; n=10 ;;
     1m) runs=200; tests=5000; n=3 ;;
+    runs20k) runs=20000; tests=10; n=3 ;;
   esac
 }
 
@@ -173,7 +175,7 @@ done
 } >> "$results"
 for format in octoprobe reportlog; do
   for size in "${sizes[@]}"; do
-    [ "$size" = 1m ] && continue
+    case $size in 1m | runs20k) continue ;; esac
     dims "$size"
     data=$work/data-$format-$size
     site=$work/site-$format-$size
