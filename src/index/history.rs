@@ -569,23 +569,24 @@ fn on_line(base: &Lineage, lj: &Lineage) -> bool {
 
 /// Where the failing streaks of a testbed's tests began, worked out once for all its runs
 /// (a walk back per run and test would cost runs² for a test that fails for long).
-pub struct Streaks {
+pub struct Streaks<'a> {
     /// Each run's position in its testbed's `runs` (oldest first), by run index.
-    pub order: Vec<usize>,
+    pub order: &'a [usize],
     /// The lines the testbed's baselines are on: (branch, repository).
     lines: Vec<(Option<String>, Option<String>)>,
     /// Per line, per notable test (in order): see [`Begun`].
     starts: Vec<Vec<Begun>>,
 }
 
-/// Per sample of a test on a line: its position and, when a walk back from it through the
-/// line meets failures before a pass, the run of the oldest of them (samples without a
-/// verdict are passed over).
+/// For the samples of a test on a line, where a walk back from each would end: when it
+/// meets failures before a pass, the run of the oldest of them (samples without a verdict
+/// are passed over). Kept where it changes only, as (position of the first sample with
+/// that answer, the answer): a test that fails for 20,000 runs takes one entry, not 20,000.
 type Begun = Vec<(usize, Option<usize>)>;
 
-impl Streaks {
+impl<'a> Streaks<'a> {
     /// `order` from [`positions`]; `bases` as [`baselines`] gives them for `h`.
-    pub fn new(h: &TestbedHistory, bases: &[Option<usize>], order: Vec<usize>) -> Streaks {
+    pub fn new(h: &TestbedHistory, bases: &[Option<usize>], order: &'a [usize]) -> Streaks<'a> {
         let mut s = Streaks {
             order,
             lines: Vec::new(),
@@ -612,18 +613,18 @@ impl Streaks {
                 notable
                     .map(|(samples, _)| {
                         let mut walk: Option<usize> = None;
-                        samples
-                            .iter()
-                            .filter(|x| on[s.order[x.run]])
-                            .map(|x| {
-                                walk = match x.verdict() {
-                                    Some(false) => Some(walk.unwrap_or(x.run)),
-                                    Some(true) => None,
-                                    None => walk,
-                                };
-                                (s.order[x.run], walk)
-                            })
-                            .collect()
+                        let mut begun: Begun = Vec::new();
+                        for x in samples.iter().filter(|x| on[s.order[x.run]]) {
+                            walk = match x.verdict() {
+                                Some(false) => Some(walk.unwrap_or(x.run)),
+                                Some(true) => None,
+                                None => walk,
+                            };
+                            if begun.last().is_none_or(|&(_, w)| w != walk) {
+                                begun.push((s.order[x.run], walk));
+                            }
+                        }
+                        begun
                     })
                     .collect()
             })
@@ -719,7 +720,7 @@ pub fn compare(
     streaks: &Streaks,
     opts: &CompareOptions,
 ) -> Comparison {
-    let order = &streaks.order;
+    let order = streaks.order;
     // The lineage runs: the baseline and the runs of its branch before it, then this run.
     // Asked only of the samples a walk meets: most walks stop after a few.
     let base_line = base.map(|b| (&h.lineages[order[b]], time_of(&all[b])));

@@ -59,7 +59,8 @@ impl Index {
             });
             // `tests/` holds the testbed's history pages, `older/` its older runs.
             let mut run_slugs = HashSet::from(["tests".to_string(), "older".to_string()]);
-            for &i in &idx {
+            // Oldest first: a run keeps its folder when a newer run of a like id comes.
+            for &i in idx.iter().rev() {
                 let s = paths::unique_slug(&runs[i].id, &mut run_slugs);
                 runs[i].slug = s;
             }
@@ -103,7 +104,7 @@ impl Index {
                         .par_iter()
                         .flat_map(|h| {
                             let bases = history::baselines(&runs, h, opts);
-                            let streaks = history::Streaks::new(h, &bases, pos.clone());
+                            let streaks = history::Streaks::new(h, &bases, &pos);
                             h.runs
                                 .par_iter()
                                 .zip(bases)

@@ -385,8 +385,8 @@ pub fn older_page(
         first => range.start + 1,
         last => range.end,
         per_page => RUNS_PER_PAGE,
+        // No link to the next page: it comes and goes with newer runs.
         prev => k.checked_sub(1).map(link),
-        next => (k + 1 < pages.len()).then(|| link(k + 1)),
         runs => rows,
     };
     render(env, "older.html", ctx)

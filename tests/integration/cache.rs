@@ -421,14 +421,20 @@ fn a_testbed_of_many_runs_lists_the_newest_and_pages_the_older() {
     let data = tmp.path().join("data");
     let runs = generate(&data, "junit", 1100, 10);
     let (site, cache) = (tmp.path().join("site"), tmp.path().join("cache"));
-    // Without the newest run first: 1,099 runs.
+    // Without the newest 100 runs first: 1,000 runs, one page of older runs.
     let held = tmp.path().join("held");
-    std::fs::rename(runs.last().unwrap(), &held).unwrap();
+    std::fs::create_dir(&held).unwrap();
+    for r in &runs[1000..] {
+        std::fs::rename(r, held.join(r.file_name().unwrap())).unwrap();
+    }
     build_with(&data, &site, Some(&cache));
     let bed = site.join("bench");
     let first_page = bed.join("older/1.html");
+    assert!(!bed.join("older/2.html").exists());
     let before = std::fs::metadata(&first_page).unwrap().modified().unwrap();
-    std::fs::rename(&held, runs.last().unwrap()).unwrap();
+    for r in &runs[1000..] {
+        std::fs::rename(held.join(r.file_name().unwrap()), r).unwrap();
+    }
     build_with(&data, &site, Some(&cache));
 
     let index = read(&bed.join("index.html"));
@@ -455,8 +461,9 @@ fn a_testbed_of_many_runs_lists_the_newest_and_pages_the_older() {
         }
         assert!(page.len() < 2_000_000 && index.len() < 2_000_000);
     }
-    assert_eq!(seen.len(), 1100, "every run on one of the pages");
-    // Page 1 was full before the new run: the very same file.
+    // Runs 601-1000 are on page 2 and on the testbed page: pages of older runs stay full.
+    assert_eq!(seen.len(), 1100, "every run on a page");
+    // Page 1 was full before the new runs (and page 2 came after it): the very same file.
     let after = std::fs::metadata(&first_page).unwrap().modified().unwrap();
     assert_eq!(before, after, "a full page of older runs is not rewritten");
     assert!(read(&bed.join("older/2.html")).contains("runs 501–1000"));
