@@ -88,7 +88,7 @@ pub struct Cache {
     /// folder (see [`Cache::key`]).
     known: HashMap<u128, (Listing, i128, String)>,
     /// This build's, saved by [`Cache::finish`].
-    seen: Mutex<Vec<(u128, Listing, i128, String)>>,
+    seen: Mutex<HashMap<u128, (Listing, i128, String)>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -129,7 +129,7 @@ impl Cache {
             runs: dir.join("runs"),
             program,
             known,
-            seen: Mutex::new(Vec::new()),
+            seen: Mutex::new(HashMap::new()),
         }
     }
 
@@ -166,7 +166,7 @@ impl Cache {
         self.seen
             .lock()
             .expect("not poisoned")
-            .push((folder, listing, hashed_at, key.clone()));
+            .insert(folder, (listing, hashed_at, key.clone()));
         Some(key)
     }
 
@@ -179,8 +179,8 @@ impl Cache {
         self.seen
             .lock()
             .expect("not poisoned")
-            .iter()
-            .any(|(f, l, _, k)| *f == folder && k == key && *l == now)
+            .get(&folder)
+            .is_some_and(|(l, _, k)| k == key && *l == now)
     }
 
     /// The hasher primed with what names the run folder, that folder's id, and its listing.
@@ -261,15 +261,15 @@ impl Cache {
     /// look at are kept while their entries are (a summary over some of the runs does not
     /// make the next build of all of them hash everything again).
     pub fn finish(&self) {
-        let mut runs = std::mem::take(&mut *self.seen.lock().expect("not poisoned"));
+        let seen = std::mem::take(&mut *self.seen.lock().expect("not poisoned"));
         self.prune();
-        let looked: std::collections::HashSet<u128> = runs.iter().map(|r| r.0).collect();
-        runs.extend(
-            self.known
-                .iter()
-                .filter(|(f, (_, _, key))| !looked.contains(f) && self.entry(key).is_file())
-                .map(|(f, (l, at, key))| (*f, l.clone(), *at, key.clone())),
-        );
+        let mut runs: Vec<(u128, Listing, i128, String)> = self
+            .known
+            .iter()
+            .filter(|(f, (_, _, key))| !seen.contains_key(f) && self.entry(key).is_file())
+            .map(|(f, (l, at, key))| (*f, l.clone(), *at, key.clone()))
+            .collect();
+        runs.extend(seen.into_iter().map(|(f, (l, at, key))| (f, l, at, key)));
         runs.sort_by_key(|r| r.0);
         let listings = Listings {
             program: self.program,
