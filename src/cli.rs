@@ -456,13 +456,16 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             )
         })
         .collect();
+    let gate = newest
+        .iter()
+        .any(|&(new, failed)| args.common.history.gate(new, failed));
     if let Some(inc) = inc {
         let finished = Finished {
             key: build_key,
             warnings,
             runs: index.runs.len(),
             testbeds: index.testbeds.len(),
-            newest: newest.clone(),
+            newest,
         };
         inc.save(&args.output, made, finished);
     }
@@ -483,9 +486,6 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     }
     // The process ends next: letting it go is quicker than freeing every result one by one.
     std::mem::forget(index);
-    let gate = newest
-        .iter()
-        .any(|&(new, failed)| args.common.history.gate(new, failed));
     Ok(gate_status(gate, problems, args.common.strict))
 }
 

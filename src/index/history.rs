@@ -496,12 +496,15 @@ impl Lineage {
     /// Whether this is a non-PR run of `branch` in `repo` (a repository unknown on either
     /// side does not tell them apart).
     fn is_on(&self, repo: Option<&str>, branch: &str) -> bool {
-        !self.pr
-            && self.branch.as_deref() == Some(branch)
-            && match (self.repo.as_deref(), repo) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            }
+        !self.pr && self.branch.as_deref() == Some(branch) && same_repo(self.repo.as_deref(), repo)
+    }
+}
+
+/// Two repositories are told apart only when both are known.
+fn same_repo(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
     }
 }
 
@@ -559,10 +562,10 @@ pub fn lineage(run: &Run, base_branch: Option<&str>) -> Lineage {
     }
 }
 
-/// Whether a run of lineage `lj` is on the line of a baseline of lineage `base`.
-fn on_line(base: &Lineage, lj: &Lineage) -> bool {
-    match base.branch.as_deref() {
-        Some(br) => lj.is_on(base.repo.as_deref(), br),
+/// Whether a run of lineage `lj` is on the line of a baseline on `branch` in `repo`.
+fn on_line(branch: Option<&str>, repo: Option<&str>, lj: &Lineage) -> bool {
+    match branch {
+        Some(br) => lj.is_on(repo, br),
         None => !lj.pr && lj.branch.is_none(),
     }
 }
@@ -602,13 +605,11 @@ impl<'a> Streaks<'a> {
             .lines
             .iter()
             .map(|(branch, repo)| {
-                let base = Lineage {
-                    repo: repo.clone(),
-                    branch: branch.clone(),
-                    pr: false,
-                    target: None,
-                };
-                let on: Vec<bool> = h.lineages.iter().map(|l| on_line(&base, l)).collect();
+                let on: Vec<bool> = h
+                    .lineages
+                    .iter()
+                    .map(|l| on_line(branch.as_deref(), repo.as_deref(), l))
+                    .collect();
                 let notable = h.tests.values().zip(&h.notable).filter(|(_, &n)| n);
                 notable
                     .map(|(samples, _)| {
@@ -692,11 +693,8 @@ pub fn baselines(all: &[Run], h: &TestbedHistory, opts: &CompareOptions) -> Vec<
                     .rev()
                     .map(|&p| (p, h.runs[p]))
                     .find_map(|(p, j)| {
-                        let same_repo = match (h.lineages[p].repo.as_deref(), repo) {
-                            (Some(a), Some(b)) => a == b,
-                            _ => true,
-                        };
-                        (time_of(&all[j]) <= t && same_repo).then_some(j)
+                        let here = same_repo(h.lineages[p].repo.as_deref(), repo);
+                        (time_of(&all[j]) <= t && here).then_some(j)
                     })
             };
             let repo = me.repo.as_deref();
@@ -726,8 +724,10 @@ pub fn compare(
     let base_line = base.map(|b| (&h.lineages[order[b]], time_of(&all[b])));
     let in_lineage = |j: usize| {
         j == run
-            || base_line
-                .is_some_and(|(l, tb)| on_line(l, &h.lineages[order[j]]) && time_of(&all[j]) <= tb)
+            || base_line.is_some_and(|(l, tb)| {
+                let lj = &h.lineages[order[j]];
+                on_line(l.branch.as_deref(), l.repo.as_deref(), lj) && time_of(&all[j]) <= tb
+            })
     };
     // Where failing streaks began, in the baseline's lineage (see `Streaks`): the line's
     // samples below this run that started no later than the baseline.

@@ -191,8 +191,7 @@ pub fn load_runs(
     sources
         .par_iter()
         .zip(keys)
-        .map(|(s, key)| {
-            let mut key = key;
+        .map(|(s, mut key)| {
             let mut run = match (cache, &key) {
                 (Some(c), Some(k)) => match c.get(k) {
                     Some(run) => run,

@@ -234,14 +234,6 @@ impl Incremental {
     /// into the same place that finished in between), its files are none of this build's
     /// and the manifest is left empty.
     pub fn save(self, site: &Path, staged: Option<Stamp>, finished: Finished) {
-        let ours = || {
-            let now = fs::metadata(site).ok().map(|m| Stamp::of(&m).inode);
-            now.is_some() && now == staged.map(|s| s.inode)
-        };
-        if !ours() {
-            crate::ingest::cache::store(&self.path, &Manifest::default());
-            return;
-        }
         let mut runs = self.new.into_inner().expect("not poisoned");
         for (rel, entry) in &mut runs {
             let dir = site.join(rel);
@@ -273,11 +265,10 @@ impl Incremental {
             files: files.unwrap_or_default(),
             listed_at,
         };
-        if !ours() {
-            crate::ingest::cache::store(&self.path, &Manifest::default());
-            return;
-        }
-        crate::ingest::cache::store(&self.path, &m);
+        // Checked once all is listed: a build that swapped its site in meanwhile wins.
+        let now = fs::metadata(site).ok().map(|m| Stamp::of(&m).inode);
+        let ours = now.is_some() && now == staged.map(|s| s.inode);
+        crate::ingest::cache::store(&self.path, &if ours { m } else { Manifest::default() });
     }
 }
 
