@@ -194,6 +194,7 @@ pub fn write_site(
     )?;
     // Each run's results by name, mapped when a history page first asks.
     let results = html::Results::new(&idx.runs);
+    let mut labels = Vec::with_capacity(idx.testbeds.len());
     for (t, bed) in idx.testbeds.iter().enumerate() {
         let dir = out.join(&bed.slug);
         fs::create_dir_all(&dir).map_err(io(&dir))?;
@@ -214,52 +215,67 @@ pub fn write_site(
         }
         let tests = dir.join("tests");
         fs::create_dir_all(&tests).map_err(io(&tests))?;
-        let labels = strip::run_labels(idx, t);
-        idx.histories[t]
-            .layout
-            .pages
-            .par_iter()
-            .try_for_each(|(file, page)| {
-                let ctx = html::history_context(idx, t, page, &labels, &results);
-                // Most pages are as they were: known by their context, not rendered.
-                let page = |ctx| html::render(&env, "history.html", Value::from_serialize(ctx));
-                let Some(inc) = inc else {
-                    return o.write(&dir.join(file), page(&ctx)?);
-                };
-                let rel = format!("{}/{file}", bed.slug);
-                let hash = incremental::context_hash(&ctx);
-                if o.previous
-                    .is_some_and(|prev| inc.reuse_page(&rel, hash, prev, out))
-                {
-                    return Ok(());
-                }
-                o.write(&dir.join(file), page(&ctx)?)?;
-                inc.record_page(&rel, hash, out);
-                Ok(())
-            })?;
+        labels.push(strip::run_labels(idx, t));
     }
+    // History pages and run folders side by side: after one new run, that run's pages are
+    // most of the work, and would otherwise wait for every history page to be checked.
+    let history_pages = || {
+        idx.testbeds
+            .par_iter()
+            .enumerate()
+            .try_for_each(|(t, bed)| {
+                let dir = out.join(&bed.slug);
+                idx.histories[t]
+                    .layout
+                    .pages
+                    .par_iter()
+                    .try_for_each(|(file, page)| {
+                        let ctx = html::history_context(idx, t, page, &labels[t], &results);
+                        // Most pages are as they were: known by their context, not rendered.
+                        let page =
+                            |ctx| html::render(&env, "history.html", Value::from_serialize(ctx));
+                        let Some(inc) = inc else {
+                            return o.write(&dir.join(file), page(&ctx)?);
+                        };
+                        let rel = format!("{}/{file}", bed.slug);
+                        let hash = incremental::context_hash(&ctx);
+                        if o.previous
+                            .is_some_and(|prev| inc.reuse_page(&rel, hash, prev, out))
+                        {
+                            return Ok(());
+                        }
+                        o.write(&dir.join(file), page(&ctx)?)?;
+                        inc.record_page(&rel, hash, out);
+                        Ok(())
+                    })
+            })
+    };
     let jobs: Vec<(usize, usize)> = idx
         .testbeds
         .iter()
         .enumerate()
         .flat_map(|(t, b)| b.runs.iter().map(move |&i| (i, t)))
         .collect();
-    jobs.par_iter().try_for_each(|&(i, t)| {
-        let rel = format!("{}/{}", idx.testbeds[t].slug, idx.runs[i].slug);
-        let fingerprint = inc.and_then(|inc| inc.fingerprint(idx, i, t));
-        if let (Some(inc), Some(fp), Some(prev)) = (inc, &fingerprint, o.previous) {
-            if inc.reuse(&rel, fp, prev, out) {
-                tick();
-                return Ok(());
+    let run_folders = || {
+        jobs.par_iter().try_for_each(|&(i, t)| {
+            let rel = format!("{}/{}", idx.testbeds[t].slug, idx.runs[i].slug);
+            let fingerprint = inc.and_then(|inc| inc.fingerprint(idx, i, t));
+            if let (Some(inc), Some(fp), Some(prev)) = (inc, &fingerprint, o.previous) {
+                if inc.reuse(&rel, fp, prev, out) {
+                    tick();
+                    return Ok(());
+                }
             }
-        }
-        let r = write_run(o, &env, idx, i, t, out, opts);
-        if let (Some(inc), Some(fp), Ok(())) = (inc, fingerprint, &r) {
-            inc.record(&rel, fp, out);
-        }
-        tick();
-        r
-    })
+            let r = write_run(o, &env, idx, i, t, out, opts);
+            if let (Some(inc), Some(fp), Ok(())) = (inc, fingerprint, &r) {
+                inc.record(&rel, fp, out);
+            }
+            tick();
+            r
+        })
+    };
+    let (pages, folders) = rayon::join(history_pages, run_folders);
+    pages.and(folders)
 }
 
 fn write_run(
@@ -284,49 +300,55 @@ fn write_run(
         debug_assert!(paths::is_safe_relative(f));
         copy_redacted(o, &run.path.join(f), &dir.join(f), &redactor)?;
     }
-    run.groups.par_iter().try_for_each(|g| {
-        let gdir = dir.join(&g.slug);
-        fs::create_dir_all(&gdir).map_err(io(&gdir))?;
-        let src = run.path.join(&g.dir_name);
-        for f in g.files.iter().filter(|f| f.as_str() != "index.html") {
-            copy_redacted(o, &src.join(f), &gdir.join(f), &redactor)?;
-        }
-        for (name, text) in html::long_outputs(g) {
-            o.write(&gdir.join(name), text)?;
-        }
-        for k in 0..html::group_parts(g) {
+    let group_pages = || {
+        run.groups.par_iter().try_for_each(|g| {
+            let gdir = dir.join(&g.slug);
+            fs::create_dir_all(&gdir).map_err(io(&gdir))?;
+            let src = run.path.join(&g.dir_name);
+            for f in g.files.iter().filter(|f| f.as_str() != "index.html") {
+                copy_redacted(o, &src.join(f), &gdir.join(f), &redactor)?;
+            }
+            for (name, text) in html::long_outputs(g) {
+                o.write(&gdir.join(name), text)?;
+            }
+            (0..html::group_parts(g)).into_par_iter().try_for_each(|k| {
+                o.write(
+                    &gdir.join(html::group_part_file(k)),
+                    html::group_page(env, run, g, &idx.histories[t], k)?,
+                )
+            })
+        })
+    };
+    // The run's own pages beside its group pages: one large group would leave a core idle.
+    let run_pages = || {
+        o.write(
+            &dir.join("index.html"),
+            html::run_page(env, idx, i, &run.testbed)?,
+        )?;
+        let parts = html::matrix_parts(&idx.summaries[i]);
+        for (k, p) in parts.iter().enumerate() {
             o.write(
-                &gdir.join(html::group_part_file(k)),
-                html::group_page(env, run, g, &idx.histories[t], k)?,
+                &dir.join(&p.file),
+                html::matrix_page(env, run, &idx.summaries[i], &parts, k)?,
             )?;
         }
-        Ok::<(), RenderError>(())
-    })?;
-    o.write(
-        &dir.join("index.html"),
-        html::run_page(env, idx, i, &run.testbed)?,
-    )?;
-    let parts = html::matrix_parts(&idx.summaries[i]);
-    for (k, p) in parts.iter().enumerate() {
-        o.write(
-            &dir.join(&p.file),
-            html::matrix_page(env, run, &idx.summaries[i], &parts, k)?,
-        )?;
-    }
-    let site_path = format!(
-        "{}/{}",
-        paths::url_path(bed_slug),
-        paths::url_path(&run.slug)
-    );
-    let cmp = &idx.comparisons[i];
-    for (name, text) in reports(
-        run,
-        &idx.summaries[i],
-        cmp,
-        opts.site_url.as_deref(),
-        &site_path,
-    ) {
-        o.write(&dir.join(name), text)?;
-    }
-    Ok(())
+        let site_path = format!(
+            "{}/{}",
+            paths::url_path(bed_slug),
+            paths::url_path(&run.slug)
+        );
+        let cmp = &idx.comparisons[i];
+        for (name, text) in reports(
+            run,
+            &idx.summaries[i],
+            cmp,
+            opts.site_url.as_deref(),
+            &site_path,
+        ) {
+            o.write(&dir.join(name), text)?;
+        }
+        Ok(())
+    };
+    let (groups, pages) = rayon::join(group_pages, run_pages);
+    groups.and(pages)
 }
