@@ -16,6 +16,14 @@ use crate::paths;
 /// What a history page is planned to hold, by estimated bytes: a part holds about this much.
 const PART_BYTES: usize = 300_000;
 
+/// Most streaks a test's strip draws; the earlier ones are one block. With these two, what
+/// a variant adds to its page is bounded however many runs the testbed has: a test that
+/// flipped every run for years would otherwise make a section (never split) of megabytes.
+pub const STRIP_STREAKS: usize = 300;
+
+/// Most points a test's runtime chart draws: the newest runs.
+pub const CHART_POINTS: usize = 300;
+
 /// One history page: a module of a test group, or one part of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryPage {
@@ -82,7 +90,7 @@ fn weight(samples: &[Sample], perf_points: usize) -> usize {
             failure = 300 + s.text.len().min(2000) * 11 / 10;
         }
     }
-    650 + 140 * streaks + failure + 150 * perf_points
+    650 + 140 * streaks.min(STRIP_STREAKS + 1) + failure + 170 * perf_points.min(CHART_POINTS)
 }
 
 impl Layout {

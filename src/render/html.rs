@@ -8,6 +8,7 @@ use minijinja::{context, AutoEscape, Environment, Value};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::index::layout::CHART_POINTS;
 use crate::index::Index;
 use crate::ingest::time::format_duration;
 use crate::model::{GitRef, GroupAttempt, GroupState, Outcome, Run, TestResult};
@@ -1022,6 +1023,8 @@ struct VariantView {
     flips: usize,
     failure: Option<FailureView>,
     perf: Option<String>,
+    /// How many runtime points there are when the chart draws only the newest, else 0.
+    perf_of: usize,
     /// Did not run in the testbed's last `RECENT` runs (a board taken off the testbed, a
     /// test removed): folded away below the others.
     retired: bool,
@@ -1053,6 +1056,10 @@ pub struct HistoryContext<'a> {
     /// (part, file name) of every part when the module is cut into parts.
     parts: Vec<(usize, String)>,
     recent: usize,
+    /// The most runtime points a chart draws, and whether a strip here starts with the
+    /// block of earlier runs (for the legend).
+    chart_points: usize,
+    earlier: bool,
     tests: Vec<TestView>,
 }
 
@@ -1113,6 +1120,11 @@ pub fn history_context<'a>(
         part: shown,
         parts,
         recent: RECENT,
+        chart_points: CHART_POINTS,
+        earlier: tests
+            .iter()
+            .flat_map(|t| &t.variants)
+            .any(|v| v.strip.contains("class=\"s-earlier\"")),
         tests,
     }
 }
@@ -1251,7 +1263,8 @@ fn test_view(
                 text: cut(&s.text, 2000).to_string(),
             });
         let perf = h.perf.get(key).map(|points| {
-            let pts: Vec<svg::Point> = points
+            let drawn = &points[points.len().saturating_sub(CHART_POINTS)..];
+            let pts: Vec<svg::Point> = drawn
                 .iter()
                 .map(|p| svg::Point {
                     label: idx.runs[p.run].id.clone(),
@@ -1296,6 +1309,10 @@ fn test_view(
             failed_runs: samples.iter().filter(|s| s.failing()).count(),
             flips: flips(samples),
             failure,
+            perf_of: h
+                .perf
+                .get(key)
+                .map_or(0, |p| if p.len() > CHART_POINTS { p.len() } else { 0 }),
             perf,
             retired,
         });

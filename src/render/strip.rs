@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use crate::index::layout::STRIP_STREAKS;
 use crate::index::Index;
 use crate::model::Outcome;
 use crate::paths::url_path;
@@ -86,12 +87,25 @@ pub fn streaks(cells: &[Cell]) -> Vec<(usize, usize)> {
     out
 }
 
-/// The strip of `cells` (one per run of the testbed, oldest first).
+/// The strip of `cells` (one per run of the testbed, oldest first): the newest
+/// [`STRIP_STREAKS`] streaks, after one block for all earlier runs when there are more.
 pub fn strip(cells: &[Cell]) -> String {
     let all = streaks(cells);
-    let mut s = String::with_capacity(all.len() * 120 + 40);
+    let hidden = all.len().saturating_sub(STRIP_STREAKS);
+    let mut s = String::with_capacity(all.len().min(STRIP_STREAKS + 1) * 120 + 40);
     s.push_str("<div class=\"strip\" role=\"group\" aria-label=\"runs, oldest first\">");
-    for (k, &(first, last)) in all.iter().enumerate() {
+    if hidden > 0 {
+        let (first, last) = (all[0].0, all[hidden - 1].1);
+        let _ = write!(
+            s,
+            "<a class=\"s-earlier\" href=\"{}\" title=\"{} to {}: {} earlier runs in {hidden} streaks, not drawn\"></a>",
+            cells[first].run.href,
+            cells[first].run.title,
+            cells[last].run.title,
+            last - first + 1,
+        );
+    }
+    for (k, &(first, last)) in all.iter().enumerate().skip(hidden) {
         let c = &cells[first];
         let n = last - first + 1;
         let open = k + 1 == all.len();
@@ -177,6 +191,30 @@ mod tests {
         assert!(changed.contains("title=\"run-4: pass\""));
         assert!(changed.contains("title=\"run-0: did not run\""));
         assert!(changed.contains("title=\"since run-5: failed and passed\""));
+    }
+
+    #[test]
+    fn a_long_strip_draws_its_newest_streaks_after_one_block() {
+        let n = 2 * STRIP_STREAKS + 11;
+        let labels: Vec<RunLabel> = (0..n).map(label).collect();
+        // Every run flips: one streak per run.
+        let classes: Vec<&'static str> = (0..n)
+            .map(|i| if i % 2 == 0 { "pass" } else { "fail" })
+            .collect();
+        let s = strip(&cells(&labels, &classes));
+        assert_eq!(s.matches("<a ").count(), STRIP_STREAKS + 1);
+        let hidden = n - STRIP_STREAKS;
+        assert!(s.contains(&format!(
+            "<a class=\"s-earlier\" href=\"../run-0/index.html\" title=\"run-0 to run-{}: {hidden} earlier runs in {hidden} streaks, not drawn\"></a>",
+            hidden - 1
+        )));
+        assert!(s.contains(&format!("title=\"run-{hidden}: ")));
+        assert!(!s.contains(&format!("title=\"run-{}: ", hidden - 1)));
+        assert!(s.contains(&format!("title=\"since run-{}: ", n - 1)));
+        // At the limit, no block.
+        let s = strip(&cells(&labels[..STRIP_STREAKS], &classes[..STRIP_STREAKS]));
+        assert!(!s.contains("s-earlier"));
+        assert_eq!(s.matches("<a ").count(), STRIP_STREAKS);
     }
 
     #[test]

@@ -1,26 +1,8 @@
 //! The parse cache and incremental builds: they save time and change no byte of the site.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use crate::support::*;
-
-/// Generated runs (`gen_bench`) in `dir`: their run folders, oldest first.
-fn generate(dir: &Path, format: &str, runs: usize, tests: usize) -> Vec<PathBuf> {
-    let out = Command::new(env!("CARGO_BIN_EXE_gen_bench"))
-        .arg(dir)
-        .args(["--format", format, "--runs", &runs.to_string()])
-        .args(["--tests", &tests.to_string()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join("bench"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    v.sort();
-    v
-}
 
 fn build_with(roots: &Path, site: &Path, cache: Option<&Path>) -> std::process::Output {
     let mut args = vec![

@@ -403,6 +403,55 @@ fn a_large_module_gets_history_pages_in_parts() {
     );
 }
 
+#[test]
+fn years_of_history_keep_a_test_section_small() {
+    // 900 runs: the generator's two flaky tests change result in about 400 of them, and
+    // each perfbench test has 900 runtime points.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    generate(&data, "octoprobe", 900, 10);
+    let (_site_tmp, site, out) = build(&[&data], &["--no-cache"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (mut blocks, mut charts) = (0, 0);
+    for page in std::fs::read_dir(site.join("bench/tests")).unwrap() {
+        let page = read(&page.unwrap().path());
+        assert!(page.len() < 2_000_000, "{} bytes", page.len());
+        for section in page.split("<section").skip(1) {
+            // Four boards' strips and charts at most.
+            assert!(section.len() < 250_000, "{} bytes", section.len());
+        }
+        for strip in page.split("<div class=\"strip\"").skip(1) {
+            let strip = &strip[..strip.find("</div>").unwrap()];
+            let drawn = strip.matches("<a ").count();
+            if strip.contains("class=\"s-earlier\"") {
+                blocks += 1;
+                assert_eq!(drawn, 301, "the block and the newest 300 streaks: {strip}");
+                assert!(strip.contains("earlier runs in"), "{strip}");
+                assert!(strip.ends_with("</a>") && strip.contains("open\""));
+            } else {
+                assert!(drawn <= 300);
+            }
+        }
+        if page.contains("class=\"s-earlier\" href") {
+            assert!(page.contains("<span class=\"s-earlier\">earlier runs, not drawn</span>"));
+        }
+        for chart in page.split("<svg class=\"chart\"").skip(1) {
+            let chart = &chart[..chart.find("</svg>").unwrap()];
+            assert_eq!(
+                chart.matches("<circle").count(),
+                300,
+                "the newest runs' points"
+            );
+            charts += 1;
+        }
+        if page.contains("<svg class=\"chart\"") {
+            assert!(page.contains("Runtime in µs, the newest 300 of 900 runs."));
+        }
+    }
+    assert!(blocks >= 2, "the flaky tests' strips are cut: {blocks}");
+    assert!(charts >= 8, "{charts} charts");
+}
+
 /// A test's section on whichever of `parts` holds it.
 fn history_section_in(bed: &Path, parts: &[String], testgroup: &str, test: &str) -> String {
     let id = testpress::paths::short_hash(&[testgroup, test]);

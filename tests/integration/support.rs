@@ -60,6 +60,23 @@ pub fn build(roots: &[&Path], extra: &[&str]) -> (tempfile::TempDir, PathBuf, Ou
     (tmp, site, out)
 }
 
+/// Generated runs (`gen_bench`) in `dir`: their run folders, oldest first.
+pub fn generate(dir: &Path, format: &str, runs: usize, tests: usize) -> Vec<PathBuf> {
+    let out = Command::new(env!("CARGO_BIN_EXE_gen_bench"))
+        .arg(dir)
+        .args(["--format", format, "--runs", &runs.to_string()])
+        .args(["--tests", &tests.to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join("bench"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
 /// Writes `<run>/junit.xml`, one suite named `suite` of `(classname, name, failed)` cases.
 pub fn write_junit(run: &Path, cases: impl IntoIterator<Item = (String, String, bool)>) {
     std::fs::create_dir_all(run).unwrap();
