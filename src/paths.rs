@@ -23,11 +23,13 @@ pub fn slug(name: &str) -> String {
     if s.is_empty() {
         s.push('_');
     }
-    // Names that mean something to the site itself or to file systems.
-    if matches!(s.as_str(), "static" | "index.html") {
+    s.truncate(150);
+    // Names that mean something to the site itself or to file systems, and names of the
+    // files written beside run and group folders (pages, reports, summary.json).
+    let lower = s.to_ascii_lowercase();
+    if s == "static" || [".html", ".json", ".md"].iter().any(|e| lower.ends_with(e)) {
         s.insert(0, '_');
     }
-    s.truncate(150);
     s
 }
 
@@ -111,6 +113,12 @@ mod tests {
         );
         assert_eq!(slug("RUN-X[1722-RPI_PICO]"), "RUN-X_1722-RPI_PICO_");
         assert_eq!(slug(""), "_");
+        // Not a page, report or summary of the folder it is in.
+        assert_eq!(slug("index.html"), "_index.html");
+        assert_eq!(slug("list-new-1.HTML"), "_list-new-1.HTML");
+        assert_eq!(slug("summary.json"), "_summary.json");
+        assert_eq!(slug("pr_report.md"), "_pr_report.md");
+        assert_eq!(slug("tests.mdx"), "tests.mdx");
         let mut taken = HashSet::new();
         assert_eq!(unique_slug("a/b", &mut taken), "a_b");
         assert_eq!(unique_slug("a b", &mut taken), "a_b-2");

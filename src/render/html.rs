@@ -44,6 +44,10 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/older.html"),
     ),
     (
+        "list.html",
+        include_str!("../../themes/default/templates/list.html"),
+    ),
+    (
         "group.html",
         include_str!("../../themes/default/templates/group.html"),
     ),
@@ -491,12 +495,91 @@ fn finding_views(list: &[crate::index::history::Finding]) -> Vec<FindingView<'_>
         .collect()
 }
 
-pub fn run_page(
+/// Rows of a long list that a run page shows; all of them are on pages of their own.
+pub const RUN_PAGE_ROWS: usize = 200;
+/// Rows on each page of such a list.
+pub const LIST_PAGE_ROWS: usize = 1000;
+
+#[derive(Serialize)]
+struct Paging {
+    on_page: usize,
+    per_page: usize,
+}
+
+/// The lists of a run page that can grow without bound: (kind, heading, anchor on the run
+/// page). A list longer than [`RUN_PAGE_ROWS`] also gets `list-<kind>-<k>.html` pages.
+const RUN_LISTS: [(&str, &str, &str); 11] = [
+    ("new", "New failures", "new"),
+    ("fixed", "Fixed", "fixed"),
+    ("flaky", "Flaky", "flaky"),
+    ("still", "Still failing", "still"),
+    ("known", "Known failures (xfail)", "known"),
+    ("testgroups", "Summary by test group", "summary"),
+    ("matrices", "Failure matrices", "failures"),
+    ("figures", "Performance figures", "figures"),
+    ("errored", "Test groups with errors", "errored"),
+    ("skipped", "Test groups which were skipped", "skipped"),
+    ("attempts", "All group attempts", "attempts"),
+];
+
+/// The run page (`index.html`) and the pages of its long lists, by file name.
+pub fn run_pages(
     env: &Environment,
     idx: &Index,
     i: usize,
     testbed: &str,
-) -> Result<String, ThemeError> {
+) -> Result<Vec<(String, String)>, ThemeError> {
+    let ctx = run_context(idx, i, testbed);
+    let mut out = vec![(
+        "index.html".to_string(),
+        render(env, "run.html", ctx.clone())?,
+    )];
+    let attr = |v: &Value, k: &str| v.get_attr(k).unwrap_or_default();
+    let cmp = attr(&ctx, "cmp");
+    let compared = attr(&cmp, "compared").is_true();
+    let run = &idx.runs[i];
+    for (kind, heading, anchor) in RUN_LISTS {
+        // As the run page shows it: new failures only against a baseline, the
+        // comparison's lists only when there was one.
+        let list = match kind {
+            "new" if !(compared && attr(&cmp, "baseline").is_true()) => continue,
+            "new" => attr(&cmp, "new_failures"),
+            "fixed" | "flaky" | "known" if !compared => continue,
+            "fixed" | "flaky" | "known" => attr(&cmp, kind),
+            "still" if !compared => continue,
+            "still" => attr(&cmp, "still_failing"),
+            "testgroups" => attr(&attr(&ctx, "summary"), "testgroups"),
+            "matrices" => attr(&ctx, "matrix_pages"),
+            _ => attr(&ctx, kind),
+        };
+        let n = list.len().unwrap_or(0);
+        if n <= RUN_PAGE_ROWS {
+            continue;
+        }
+        for part in 1..=n.div_ceil(LIST_PAGE_ROWS) {
+            let page = context! {
+                title => format!("{heading} · {} · {}", run.id, run.testbed),
+                crumbs => vec![
+                    Crumb { label: run.testbed.clone(), href: Some("../index.html".into()) },
+                    Crumb { label: run.id.clone(), href: Some("index.html".into()) },
+                    Crumb { label: heading.to_string(), href: None },
+                ],
+                kind => kind,
+                heading => heading,
+                anchor => anchor,
+                part => part,
+                ..ctx.clone()
+            };
+            out.push((
+                format!("list-{kind}-{part}.html"),
+                render(env, "list.html", page)?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn run_context(idx: &Index, i: usize, testbed: &str) -> Value {
     let run = &idx.runs[i];
     let s = &idx.summaries[i];
     let attempts: Vec<AttemptRow> = run.groups.iter().map(attempt_row).collect();
@@ -527,7 +610,7 @@ pub fn run_page(
         })
         .collect();
     let files: Vec<(String, String)> = run.files.iter().map(|f| (f.clone(), url_path(f))).collect();
-    let ctx = context! {
+    context! {
         root => "../../",
         title => format!("{} · {}", run.id, run.testbed),
         crumbs => vec![
@@ -535,6 +618,7 @@ pub fn run_page(
             Crumb { label: run.id.clone(), href: None },
         ],
         testbed_href => "../index.html",
+        paging => Paging { on_page: RUN_PAGE_ROWS, per_page: LIST_PAGE_ROWS },
         run => context! {
             id => run.id,
             testbed => run.testbed,
@@ -644,8 +728,7 @@ pub fn run_page(
                 }).collect::<Vec<_>>(),
             }
         },
-    };
-    render(env, "run.html", ctx)
+    }
 }
 
 /// Failure matrix cells a page holds (each up to a few hundred bytes): up to this many,

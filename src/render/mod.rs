@@ -321,10 +321,9 @@ fn write_run(
     };
     // The run's own pages beside its group pages: one large group would leave a core idle.
     let run_pages = || {
-        o.write(
-            &dir.join("index.html"),
-            html::run_page(env, idx, i, &run.testbed)?,
-        )?;
+        for (file, html) in html::run_pages(env, idx, i, &run.testbed)? {
+            o.write(&dir.join(file), html)?;
+        }
         let parts = html::matrix_parts(&idx.summaries[i]);
         for (k, p) in parts.iter().enumerate() {
             o.write(

@@ -389,3 +389,80 @@ fn a_large_failure_matrix_gets_pages_of_its_own() {
     assert_eq!(listed, 6500);
     assert!(!dir.join("failures-suite-3.html").exists());
 }
+
+#[test]
+fn a_run_page_shows_the_head_of_a_long_list_and_pages_all_of_it() {
+    // 300 suites of 5 tests, all passing and then all failing: 1,500 new failures.
+    let runs = tempfile::tempdir().unwrap();
+    for (r, failed) in [(1, false), (2, true)] {
+        let dir = runs.path().join(format!("big/run-{r}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut xml = String::from("<testsuites>\n");
+        // A suite named like a page of the run folder gets a folder of its own.
+        for s in (0..300)
+            .map(|s| format!("pkg.Suite{s:03}"))
+            .chain(["list-new-1.html".to_string()])
+        {
+            xml += &format!("<testsuite name=\"{s}\">\n");
+            for t in 0..5 {
+                let body = if failed {
+                    "<failure message=\"boom\">x</failure>"
+                } else {
+                    ""
+                };
+                xml +=
+                    &format!("<testcase classname=\"{s}\" name=\"test_{t}\">{body}</testcase>\n");
+            }
+            xml += "</testsuite>\n";
+        }
+        std::fs::write(dir.join("junit.xml"), xml + "</testsuites>\n").unwrap();
+    }
+    let (_tmp, site, out) = build(&[runs.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = site.join("big/run-2");
+    assert!(dir.join("_list-new-1.html/index.html").is_file());
+    let page = read(&dir.join("index.html"));
+    assert!(page.len() < 2_000_000);
+    let new = &page[page.find("id=\"new\"").unwrap()..];
+    let new = &new[..new.find("</table>").unwrap()];
+    assert!(new.contains("New failures <small>1505</small>"), "{new}");
+    assert_eq!(
+        new.matches("<tr><td>").count(),
+        200,
+        "the first 200 on the run page"
+    );
+    assert!(page.contains(
+        "The first 200 of 1505. All of them, 1000 a page: <a href=\"list-new-1.html\">1</a> <a href=\"list-new-2.html\">2</a></p>"
+    ));
+    let mut listed = std::collections::BTreeSet::new();
+    for k in 1..=2 {
+        let list = read(&dir.join(format!("list-new-{k}.html")));
+        assert!(list.contains("1505 in all, 1000 a page:"));
+        assert!(list.contains("<a href=\"index.html#new\">the run</a>"));
+        for row in list.split("<tr><td>").skip(1) {
+            let group = &row[..row.find("</td>").unwrap()];
+            let test = &row[row.find("\">").unwrap() + 2..row.find("</a>").unwrap()];
+            assert!(
+                listed.insert(format!("{group} {test}")),
+                "{group} {test} twice"
+            );
+        }
+    }
+    assert_eq!(listed.len(), 1505, "every new failure on a list page");
+    assert!(!dir.join("list-new-3.html").exists());
+    // The test groups and their attempts, 301 each: one page each.
+    for (kind, anchor) in [("testgroups", "summary"), ("attempts", "attempts")] {
+        assert!(page.contains(&format!("<a href=\"list-{kind}-1.html\">1</a></p>")));
+        let list = read(&dir.join(format!("list-{kind}-1.html")));
+        assert!(list.contains(&format!("<a href=\"index.html#{anchor}\">the run</a>")));
+        assert_eq!(
+            list.matches("<tr").count() - 1,
+            301,
+            "{kind}: header and rows"
+        );
+        assert!(!dir.join(format!("list-{kind}-2.html")).exists());
+    }
+    // Short lists and the run without a baseline are not paged.
+    assert!(!dir.join("list-fixed-1.html").exists());
+    assert!(!site.join("big/run-1/list-new-1.html").exists());
+}
