@@ -825,6 +825,9 @@ pub fn long_outputs(g: &GroupAttempt) -> Vec<(String, &str)> {
         }
     }
     for (i, t) in g.results.iter().enumerate() {
+        if t.text.len() > OUTPUT_LIMIT {
+            out.push((format!("output-{}-failure.txt", i + 1), t.text.as_str()));
+        }
         if let Some(x) = &t.extra {
             for (label, text) in [("stdout", &x.stdout), ("stderr", &x.stderr)] {
                 if text.len() > OUTPUT_LIMIT {
@@ -857,8 +860,81 @@ fn size(n: usize) -> String {
     }
 }
 
-/// Outcomes per group page: longer groups are split, so that no page grows past a few MB.
+/// Outcomes per group page: longer groups are split.
 pub const PAGE_ROWS: usize = 1000;
+
+/// What the outcomes of one group page may weigh, in bytes of HTML (estimated): a group
+/// with long failure texts is split sooner, so that no page passes 2 MB.
+pub const PAGE_BYTES: usize = 1_000_000;
+
+/// Bytes `text` takes once HTML-escaped.
+fn escaped_len(text: &str) -> usize {
+    text.len()
+        + text
+            .bytes()
+            .map(|b| match b {
+                b'<' | b'>' => 3,
+                b'&' => 4,
+                b'"' | b'\'' => 5,
+                _ => 0,
+            })
+            .sum::<usize>()
+}
+
+/// Roughly what a test's row adds to its group page.
+fn row_weight(t: &crate::model::TestResult) -> usize {
+    let inline = |s: &str| escaped_len(cut(s, OUTPUT_LIMIT));
+    let mut w = 160 + 2 * t.name.len() + inline(&t.text);
+    if let Some(x) = t.extra.as_deref() {
+        w += inline(&x.message) + inline(&x.stdout) + inline(&x.stderr);
+        w += x
+            .attempts
+            .iter()
+            .map(|a| 120 + inline(&a.message) + inline(&a.text))
+            .sum::<usize>();
+        w += x
+            .properties
+            .iter()
+            .map(|(k, v)| 20 + k.len() + v.len())
+            .sum::<usize>();
+    }
+    w
+}
+
+/// The order a group's outcomes are shown in and the range of that order on each of its
+/// pages. One page keeps the runner's order; several put the failing tests first (in
+/// runner order), so that page 1 shows what broke.
+pub fn group_layout(g: &GroupAttempt) -> GroupLayout {
+    let weights: Vec<usize> = g.results.iter().map(row_weight).collect();
+    let mut order: Vec<usize> = (0..g.results.len()).collect();
+    if g.results.len() <= PAGE_ROWS && weights.iter().sum::<usize>() <= PAGE_BYTES {
+        return GroupLayout {
+            order,
+            parts: std::iter::once(0..g.results.len()).collect(),
+        };
+    }
+    order.sort_by_key(|&i| {
+        let t = &g.results[i];
+        !(t.outcome.is_failure() || t.outcome == crate::model::Outcome::XFailed || t.is_flaky())
+    });
+    let mut parts = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (k, &i) in order.iter().enumerate() {
+        if k > start && (k - start == PAGE_ROWS || bytes + weights[i] > PAGE_BYTES) {
+            parts.push(start..k);
+            (start, bytes) = (k, 0);
+        }
+        bytes += weights[i];
+    }
+    parts.push(start..order.len());
+    GroupLayout { order, parts }
+}
+
+/// See [`group_layout`].
+pub struct GroupLayout {
+    order: Vec<usize>,
+    pub parts: Vec<std::ops::Range<usize>>,
+}
 
 /// The file of part `k` (0-based) of a group's pages.
 pub fn group_part_file(k: usize) -> String {
@@ -869,33 +945,18 @@ pub fn group_part_file(k: usize) -> String {
     }
 }
 
-/// How many pages a group takes.
-pub fn group_parts(g: &GroupAttempt) -> usize {
-    g.results.len().div_ceil(PAGE_ROWS).max(1)
-}
-
-/// Part `part` of a group's page. When a group takes several pages, its failing tests come
-/// first (in runner order), so that page 1 shows what broke.
+/// Part `part` of a group's page (see [`group_layout`]).
 pub fn group_page(
     env: &Environment,
     run: &Run,
     g: &GroupAttempt,
     history: &crate::index::history::TestbedHistory,
+    layout: &GroupLayout,
     part: usize,
 ) -> Result<String, ThemeError> {
-    let parts = group_parts(g);
-    let mut order: Vec<usize> = (0..g.results.len()).collect();
-    if parts > 1 {
-        order.sort_by_key(|&i| {
-            let t = &g.results[i];
-            !(t.outcome.is_failure() || t.outcome == crate::model::Outcome::XFailed || t.is_flaky())
-        });
-    }
-    let shown: Vec<usize> = order
-        .into_iter()
-        .skip(part * PAGE_ROWS)
-        .take(PAGE_ROWS)
-        .collect();
+    let parts = layout.parts.len();
+    let range = layout.parts[part].clone();
+    let shown = &layout.order[range.clone()];
     #[derive(Serialize)]
     struct AttemptView<'a> {
         outcome: &'a str,
@@ -916,6 +977,8 @@ pub fn group_page(
         outcome: &'a str,
         class: &'static str,
         text: &'a str,
+        /// The file holding the whole failure text and its size, when `text` is cut.
+        text_full: Option<(String, String)>,
         message: &'a str,
         duration: Option<String>,
         source_url: Option<String>,
@@ -964,8 +1027,10 @@ pub fn group_page(
                 name: &t.name,
                 outcome: t.outcome.as_str(),
                 class: t.outcome.class(),
-                text: &t.text,
-                message: x.map(|x| x.message.as_str()).unwrap_or(""),
+                text: cut(&t.text, OUTPUT_LIMIT),
+                text_full: (t.text.len() > OUTPUT_LIMIT)
+                    .then(|| (format!("output-{}-failure.txt", i + 1), size(t.text.len()))),
+                message: cut(x.map(|x| x.message.as_str()).unwrap_or(""), OUTPUT_LIMIT),
                 duration: t.duration.map(|d| format!("{d:.3}")),
                 // Passing rows link to the history page, which links to the source.
                 source_url: (!matches!(t.outcome, Outcome::Passed | Outcome::Skipped)
@@ -982,8 +1047,8 @@ pub fn group_page(
                             .map(|a| AttemptView {
                                 outcome: a.outcome.as_str(),
                                 class: a.outcome.class(),
-                                message: &a.message,
-                                text: &a.text,
+                                message: cut(&a.message, OUTPUT_LIMIT),
+                                text: cut(&a.text, OUTPUT_LIMIT),
                             })
                             .collect()
                     })
@@ -1016,7 +1081,6 @@ pub fn group_page(
         }
     }
     let has_durations = rows.iter().any(|r| r.duration.is_some());
-    let rows_len = rows.len();
     let group_files: Vec<(String, String)> =
         g.files.iter().map(|f| (f.clone(), url_path(f))).collect();
     let row = attempt_row(g);
@@ -1064,8 +1128,8 @@ pub fn group_page(
         pager => (parts > 1).then(|| context! {
             part => part + 1,
             parts => parts,
-            first => part * PAGE_ROWS + 1,
-            last => (part * PAGE_ROWS + rows_len).min(g.results.len()),
+            first => range.start + 1,
+            last => range.end,
             total => g.results.len(),
             links => (0..parts).map(|k| (k + 1, group_part_file(k))).collect::<Vec<_>>(),
         }),

@@ -311,10 +311,11 @@ fn write_run(
             for (name, text) in html::long_outputs(g) {
                 o.write(&gdir.join(name), text)?;
             }
-            (0..html::group_parts(g)).into_par_iter().try_for_each(|k| {
+            let layout = html::group_layout(g);
+            (0..layout.parts.len()).into_par_iter().try_for_each(|k| {
                 o.write(
                     &gdir.join(html::group_part_file(k)),
-                    html::group_page(env, run, g, &idx.histories[t], k)?,
+                    html::group_page(env, run, g, &idx.histories[t], &layout, k)?,
                 )
             })
         })

@@ -466,3 +466,81 @@ fn a_run_page_shows_the_head_of_a_long_list_and_pages_all_of_it() {
     assert!(!dir.join("list-fixed-1.html").exists());
     assert!(!site.join("big/run-1/list-new-1.html").exists());
 }
+
+#[test]
+fn a_group_of_long_failures_is_split_by_size() {
+    // 60 failing tests with 40 KB tracebacks (2.4 MB of text) and one of 100 KB.
+    let runs = tempfile::tempdir().unwrap();
+    let dir = runs.path().join("big/run-1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let trace = "  File \"x.py\", line 1, in <module>\n".repeat(1100);
+    let huge = format!("{}THE END", "y".repeat(100_000));
+    let mut xml = String::from("<testsuite name=\"suite\">\n");
+    for t in 0..60 {
+        xml += &format!(
+            "<testcase classname=\"m\" name=\"test_{t}\"><failure message=\"boom\">{}</failure></testcase>\n",
+            trace.replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+        );
+    }
+    xml += &format!(
+        "<testcase classname=\"m\" name=\"test_huge\"><failure message=\"boom\">{huge}</failure></testcase>\n"
+    );
+    xml += "<testcase classname=\"m\" name=\"test_ok\"/>\n</testsuite>\n";
+    std::fs::write(dir.join("junit.xml"), xml).unwrap();
+    let (_tmp, site, out) = build(&[runs.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let group = site.join("big/run-1/suite");
+    let mut seen = std::collections::BTreeMap::new();
+    let mut parts = 0;
+    for k in 0.. {
+        let file = group.join(if k == 0 {
+            "index.html".to_string()
+        } else {
+            format!("part-{}.html", k + 1)
+        });
+        if !file.exists() {
+            break;
+        }
+        parts += 1;
+        let page = read(&file);
+        assert!(
+            page.len() < 1_200_000,
+            "part {}: {} bytes",
+            k + 1,
+            page.len()
+        );
+        for row in page.split("<tr class=\"o-").skip(1) {
+            let cell = &row[row.find("<td>").unwrap() + 4..];
+            let cell = match cell.strip_prefix("<a href=\"") {
+                Some(rest) => &rest[rest.find("\">").unwrap() + 2..],
+                None => cell,
+            };
+            let name = &cell[..cell.find('<').unwrap()];
+            *seen.entry(name.to_string()).or_insert(0) += 1;
+        }
+    }
+    assert!(parts >= 3, "{parts} parts");
+    assert_eq!(seen.len(), 62, "{seen:?}");
+    assert!(
+        seen.values().all(|&n| n == 1),
+        "each test on one part: {seen:?}"
+    );
+    // The passing test comes after every failure: on the last part.
+    let last = read(&group.join(format!("part-{parts}.html")));
+    assert!(last.contains(">m::test_ok<"), "{}", &last[..2000]);
+    // The 100 KB failure: 64 KiB on the page, all of it in a file of its own.
+    let full = std::fs::read_to_string(group.join("output-61-failure.txt")).unwrap();
+    assert!(full.ends_with("THE END"), "{}", &full[full.len() - 20..]);
+    let page = (0..parts)
+        .map(|k| {
+            read(&group.join(if k == 0 {
+                "index.html".to_string()
+            } else {
+                format!("part-{}.html", k + 1)
+            }))
+        })
+        .find(|p| p.contains(">m::test_huge<"))
+        .unwrap();
+    assert!(page.contains("<a href=\"output-61-failure.txt\">The full failure text</a> (97.7 KiB; shown above up to 64 KiB)"));
+    assert!(!page.contains("THE END"));
+}
