@@ -206,7 +206,11 @@ fn run_row(run: &Run, s: &Summary, href: String) -> RunRow {
         trigger: run.trigger.clone(),
         pr: run.pr_url().as_deref().and_then(web_url),
         counts: s.total,
-        error: run.error.clone(),
+        // A list row: the run page has all of it.
+        error: match cut(&run.error, 500) {
+            e if e.len() < run.error.len() => format!("{e} …"),
+            e => e.to_string(),
+        },
         problems: run.problems.len(),
         status: status(run, s),
     }

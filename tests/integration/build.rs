@@ -544,3 +544,31 @@ fn a_group_of_long_failures_is_split_by_size() {
     assert!(page.contains("<a href=\"output-61-failure.txt\">The full failure text</a> (97.7 KiB; shown above up to 64 KiB)"));
     assert!(!page.contains("THE END"));
 }
+
+#[test]
+fn a_long_run_error_is_cut_in_lists_and_whole_on_the_run_page() {
+    let runs = tempfile::tempdir().unwrap();
+    let src = octoprobe("real/ch_hans_1_20260226-205450");
+    let dst = runs.path().join("ch_hans_1_20260226-205450");
+    std::fs::create_dir_all(&dst).unwrap();
+    let ctx = read(&src.join("context.json"));
+    let error = format!("{}THE END", "Traceback step\\n".repeat(400));
+    std::fs::write(
+        dst.join("context.json"),
+        ctx.replacen("\"error\": \"\"", &format!("\"error\": \"{error}\""), 1),
+    )
+    .unwrap();
+    let (_tmp, site, out) = build(&[runs.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bed = read(&site.join("ch_hans_1/index.html"));
+    let row = &bed[bed
+        .find("<div class=\"error\">")
+        .expect("the error in the runs list")..];
+    let row = &row[..row.find("</div>").unwrap()];
+    assert!(row.len() < 600 && row.ends_with(" …"), "{row}");
+    let run = read(&site.join("ch_hans_1/ch_hans_1_20260226-205450/index.html"));
+    assert!(
+        run.contains("THE END</p>"),
+        "the whole error on the run page"
+    );
+}
