@@ -28,6 +28,10 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/macros.html"),
     ),
     (
+        "lists.html",
+        include_str!("../../themes/default/templates/lists.html"),
+    ),
+    (
         "index.html",
         include_str!("../../themes/default/templates/index.html"),
     ),
@@ -207,9 +211,9 @@ fn run_row(run: &Run, s: &Summary, href: String) -> RunRow {
         pr: run.pr_url().as_deref().and_then(web_url),
         counts: s.total,
         // A list row: the run page has all of it.
-        error: match cut(&run.error, 500) {
-            e if e.len() < run.error.len() => format!("{e} …"),
-            e => e.to_string(),
+        error: match run.error.char_indices().nth(500) {
+            Some((at, _)) => format!("{} …", &run.error[..at]),
+            None => run.error.clone(),
         },
         problems: run.problems.len(),
         status: status(run, s),
@@ -871,6 +875,44 @@ pub const PAGE_ROWS: usize = 1000;
 /// with long failure texts is split sooner, so that no page passes 2 MB.
 pub const PAGE_BYTES: usize = 1_000_000;
 
+/// Earlier attempts a row shows (a runner that retried a test thousands of times).
+const ROW_ATTEMPTS: usize = 50;
+/// Properties a row shows, keys cut at 200 bytes and values at 1,000.
+const ROW_PROPERTIES: usize = 100;
+
+#[derive(Serialize)]
+struct AttemptView<'a> {
+    outcome: &'a str,
+    class: &'static str,
+    message: &'a str,
+    text: &'a str,
+    /// The text is cut here: the texts of a row's attempts share [`OUTPUT_LIMIT`] (and
+    /// each message has 1,000 bytes).
+    cut: bool,
+}
+
+/// A row's earlier attempts as shown: the first [`ROW_ATTEMPTS`], their texts sharing
+/// [`OUTPUT_LIMIT`] bytes, so that one test cannot make a page of megabytes.
+fn attempt_views(attempts: &[crate::model::PriorAttempt]) -> Vec<AttemptView<'_>> {
+    let mut left = OUTPUT_LIMIT;
+    attempts
+        .iter()
+        .take(ROW_ATTEMPTS)
+        .map(|a| {
+            let message = cut(&a.message, 1000);
+            let text = cut(&a.text, left);
+            left -= text.len();
+            AttemptView {
+                outcome: a.outcome.as_str(),
+                class: a.outcome.class(),
+                message,
+                text,
+                cut: text.len() < a.text.len(),
+            }
+        })
+        .collect()
+}
+
 /// Bytes `text` takes once HTML-escaped.
 fn escaped_len(text: &str) -> usize {
     text.len()
@@ -891,15 +933,15 @@ fn row_weight(t: &crate::model::TestResult) -> usize {
     let mut w = 160 + 2 * t.name.len() + inline(&t.text);
     if let Some(x) = t.extra.as_deref() {
         w += inline(&x.message) + inline(&x.stdout) + inline(&x.stderr);
-        w += x
-            .attempts
+        w += attempt_views(&x.attempts)
             .iter()
-            .map(|a| 120 + inline(&a.message) + inline(&a.text))
+            .map(|a| 160 + escaped_len(a.message) + escaped_len(a.text))
             .sum::<usize>();
         w += x
             .properties
             .iter()
-            .map(|(k, v)| 20 + k.len() + v.len())
+            .take(ROW_PROPERTIES)
+            .map(|(k, v)| 30 + escaped_len(cut(k, 200)) + escaped_len(cut(v, 1000)))
             .sum::<usize>();
     }
     w
@@ -962,13 +1004,6 @@ pub fn group_page(
     let range = layout.parts[part].clone();
     let shown = &layout.order[range.clone()];
     #[derive(Serialize)]
-    struct AttemptView<'a> {
-        outcome: &'a str,
-        class: &'static str,
-        message: &'a str,
-        text: &'a str,
-    }
-    #[derive(Serialize)]
     struct OutputView<'a> {
         label: &'static str,
         size: String,
@@ -990,8 +1025,10 @@ pub fn group_page(
         flaky: bool,
         files: Vec<(String, String)>,
         attempts: Vec<AttemptView<'a>>,
+        attempts_more: usize,
         outputs: Vec<OutputView<'a>>,
-        properties: &'a [(String, String)],
+        properties: Vec<(&'a str, &'a str)>,
+        properties_more: usize,
         metrics: &'a [crate::model::Metric],
         history: String,
         /// Anything for the details cell; rows without it end early.
@@ -1044,21 +1081,19 @@ pub fn group_page(
                 xfail: t.xfail.as_deref(),
                 flaky: t.is_flaky(),
                 files: related,
-                attempts: x
+                attempts: x.map(|x| attempt_views(&x.attempts)).unwrap_or_default(),
+                attempts_more: x.map_or(0, |x| x.attempts.len().saturating_sub(ROW_ATTEMPTS)),
+                outputs,
+                properties: x
                     .map(|x| {
-                        x.attempts
+                        x.properties
                             .iter()
-                            .map(|a| AttemptView {
-                                outcome: a.outcome.as_str(),
-                                class: a.outcome.class(),
-                                message: cut(&a.message, OUTPUT_LIMIT),
-                                text: cut(&a.text, OUTPUT_LIMIT),
-                            })
+                            .take(ROW_PROPERTIES)
+                            .map(|(k, v)| (cut(k, 200), cut(v, 1000)))
                             .collect()
                     })
                     .unwrap_or_default(),
-                outputs,
-                properties: x.map(|x| x.properties.as_slice()).unwrap_or(&[]),
+                properties_more: x.map_or(0, |x| x.properties.len().saturating_sub(ROW_PROPERTIES)),
                 metrics: x.map(|x| x.metrics.as_slice()).unwrap_or(&[]),
                 history: history.page(&g.testgroup, &t.name),
                 details: false,

@@ -485,24 +485,32 @@ fn a_group_of_long_failures_is_split_by_size() {
     xml += &format!(
         "<testcase classname=\"m\" name=\"test_huge\"><failure message=\"boom\">{huge}</failure></testcase>\n"
     );
+    // A test rerun 40 times, each rerun with a 60 KB trace.
+    let rerun = format!(
+        "<rerunFailure message=\"again\"><stackTrace>{}</stackTrace></rerunFailure>",
+        "z".repeat(60_000)
+    );
+    xml += &format!(
+        "<testcase classname=\"m\" name=\"test_rerun\"><failure message=\"boom\">x</failure>{}</testcase>\n",
+        rerun.repeat(40)
+    );
     xml += "<testcase classname=\"m\" name=\"test_ok\"/>\n</testsuite>\n";
     std::fs::write(dir.join("junit.xml"), xml).unwrap();
     let (_tmp, site, out) = build(&[runs.path()], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let group = site.join("big/run-1/suite");
-    let mut seen = std::collections::BTreeMap::new();
-    let mut parts = 0;
-    for k in 0.. {
-        let file = group.join(if k == 0 {
-            "index.html".to_string()
-        } else {
-            format!("part-{}.html", k + 1)
+    // Part k (0-based) of the group page, if there is one.
+    let part = |k: usize| {
+        let file = group.join(match k {
+            0 => "index.html".to_string(),
+            _ => format!("part-{}.html", k + 1),
         });
-        if !file.exists() {
-            break;
-        }
-        parts += 1;
-        let page = read(&file);
+        file.exists().then(|| read(&file))
+    };
+    let pages: Vec<String> = (0..).map_while(part).collect();
+    let parts = pages.len();
+    let mut seen = std::collections::BTreeMap::new();
+    for (k, page) in pages.iter().enumerate() {
         assert!(
             page.len() < 1_200_000,
             "part {}: {} bytes",
@@ -520,29 +528,31 @@ fn a_group_of_long_failures_is_split_by_size() {
         }
     }
     assert!(parts >= 3, "{parts} parts");
-    assert_eq!(seen.len(), 62, "{seen:?}");
+    assert_eq!(seen.len(), 63, "{seen:?}");
     assert!(
         seen.values().all(|&n| n == 1),
         "each test on one part: {seen:?}"
     );
+    let holding = |test: &str| pages.iter().find(|p| p.contains(test)).unwrap();
     // The passing test comes after every failure: on the last part.
-    let last = read(&group.join(format!("part-{parts}.html")));
-    assert!(last.contains(">m::test_ok<"), "{}", &last[..2000]);
+    assert!(pages[parts - 1].contains(">m::test_ok<"));
     // The 100 KB failure: 64 KiB on the page, all of it in a file of its own.
     let full = std::fs::read_to_string(group.join("output-61-failure.txt")).unwrap();
     assert!(full.ends_with("THE END"), "{}", &full[full.len() - 20..]);
-    let page = (0..parts)
-        .map(|k| {
-            read(&group.join(if k == 0 {
-                "index.html".to_string()
-            } else {
-                format!("part-{}.html", k + 1)
-            }))
-        })
-        .find(|p| p.contains(">m::test_huge<"))
-        .unwrap();
+    let page = holding(">m::test_huge<");
     assert!(page.contains("<a href=\"output-61-failure.txt\">The full failure text</a> (97.7 KiB; shown above up to 64 KiB)"));
     assert!(!page.contains("THE END"));
+    // The reruns share 64 KiB on the page: two of them show text, the second is cut.
+    let page = holding(">m::test_rerun<");
+    let row = &page[page.find(">m::test_rerun<").unwrap()..];
+    let row = &row[..row.find("<tr").unwrap_or(row.len())];
+    assert_eq!(row.matches("<details class=\"attempt\">").count(), 40);
+    assert_eq!(
+        row.matches("Cut here").count(),
+        39,
+        "every attempt after the budget"
+    );
+    assert!(row.len() < 80_000, "{} bytes", row.len());
 }
 
 #[test]
@@ -570,5 +580,23 @@ fn a_long_run_error_is_cut_in_lists_and_whole_on_the_run_page() {
     assert!(
         run.contains("THE END</p>"),
         "the whole error on the run page"
+    );
+}
+
+#[test]
+fn a_theme_overriding_macros_from_before_paged_lists_still_builds() {
+    // `macros.html` as it was on 2026-11-22, before the run page's paged lists moved their
+    // macros into `lists.html`: a theme carrying its own copy must keep working.
+    let theme = fixture("themes/macros-2026-11-22");
+    let (_tmp, site, out) = build(
+        &[&samples().join("history")],
+        &["--theme", theme.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = read(&site.join("ch_hans_1/ch_hans_1_20261021-030000/index.html"));
+    assert!(
+        run.contains("<h3 class=\"cmp new\" id=\"new\">New failures"),
+        "{}",
+        &run[..3000]
     );
 }
