@@ -139,7 +139,7 @@ for size in "${sizes[@]}"; do
     "$build" >&2
   echo "bench: $size: summary" >&2
   hyperfine --shell=bash --warmup 1 --runs "$n" --export-json "$json/summary-$size.json" \
-    "$(q "$tp") summary $(q "$data") --run latest --format json -o $(q "$work/summary-out.json")" >&2
+    "$(q "$tp") summary $(q "$data") --run latest --format json -o $(q "$work/summary-out.json")${cache_args[*]:+ --cache-dir $(q "$cachedir")}" >&2
   echo "bench: $size: peak memory (cold full build)" >&2
   rm -rf "$site" "$cachedir"
   /usr/bin/time -v -o "$work/time-$size.txt" \

@@ -450,3 +450,37 @@ fn a_testbed_of_many_runs_lists_the_newest_and_pages_the_older() {
     assert_eq!(before, after, "a full page of older runs is not rewritten");
     assert!(read(&bed.join("older/2.html")).contains("runs 501–1000"));
 }
+
+#[test]
+fn unused_entries_are_removed_with_one_look_a_day() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    generate(&data, "junit", 2, 10);
+    let (site, cache) = (tmp.path().join("site"), tmp.path().join("cache"));
+    let age = |path: &Path, days: u64| {
+        let when = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+    };
+    let stale = |name: &str| {
+        let path = cache.join("runs").join(name);
+        std::fs::write(&path, b"from an old build").unwrap();
+        age(&path, 15);
+        path
+    };
+    build_with(&data, &site, Some(&cache));
+    assert_eq!(cache_entries(&cache), 2, "this build's runs");
+    // The first build looked already: a day has not passed, nothing is looked at.
+    let old = stale("old-1");
+    build_with(&data, &site, Some(&cache));
+    assert!(old.exists(), "no second look the same day");
+    // A day later: entries unused for 15 days go, the ones in use stay.
+    age(&cache.join("pruned"), 2);
+    build_with(&data, &site, Some(&cache));
+    assert!(!old.exists(), "unused for 15 days");
+    assert_eq!(cache_entries(&cache), 2);
+}
