@@ -886,8 +886,8 @@ struct AttemptView<'a> {
     class: &'static str,
     message: &'a str,
     text: &'a str,
-    /// The text is cut here: the texts of a row's attempts share [`OUTPUT_LIMIT`] (and
-    /// each message has 1,000 bytes).
+    /// The text is cut here, the first attempt to run out of the [`OUTPUT_LIMIT`] bytes
+    /// the texts of a row's attempts share (each message has 1,000 bytes).
     cut: bool,
 }
 
@@ -895,6 +895,7 @@ struct AttemptView<'a> {
 /// [`OUTPUT_LIMIT`] bytes, so that one test cannot make a page of megabytes.
 fn attempt_views(attempts: &[crate::model::PriorAttempt]) -> Vec<AttemptView<'_>> {
     let mut left = OUTPUT_LIMIT;
+    let mut said = false;
     attempts
         .iter()
         .take(ROW_ATTEMPTS)
@@ -902,12 +903,14 @@ fn attempt_views(attempts: &[crate::model::PriorAttempt]) -> Vec<AttemptView<'_>
             let message = cut(&a.message, 1000);
             let text = cut(&a.text, left);
             left -= text.len();
+            // Said once, where the text runs out; the attempts after it show no text.
+            let cut = text.len() < a.text.len() && !std::mem::replace(&mut said, true);
             AttemptView {
                 outcome: a.outcome.as_str(),
                 class: a.outcome.class(),
                 message,
                 text,
-                cut: text.len() < a.text.len(),
+                cut,
             }
         })
         .collect()

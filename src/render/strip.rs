@@ -31,9 +31,13 @@ pub fn run_labels(idx: &Index, t: usize) -> Vec<RunLabel> {
                 .as_ref()
                 .map(|t| t.display().chars().take(16).collect())
                 .unwrap_or_default();
+            let title = match when.as_str() {
+                "" => r.id.clone(),
+                _ => format!("{} {when}", r.id),
+            };
             RunLabel {
                 href: escape_html(&format!("../{}/index.html", url_path(&r.slug))),
-                title: escape_html(&format!("{} {when}", r.id)),
+                title: escape_html(&title),
             }
         })
         .collect()
