@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::index::group_pages;
 use crate::index::history::Comparison;
 use crate::model::{GitRef, GroupAttempt, GroupState, Outcome, Run};
 use crate::render::links;
@@ -156,6 +157,8 @@ pub struct CellEntry {
     pub attempt: String,
     /// The attempt's folder in the site, relative to the run.
     pub group_slug: String,
+    /// The test's row on its group page, relative to the run: `<folder>/<page>#<row>`.
+    pub href: String,
     pub text: String,
     pub xfail: Option<String>,
     /// Failed attempts before this one within the same run (JUnit reruns, pytest reruns).
@@ -313,6 +316,7 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
         let mut reference = BTreeSet::new();
         let mut sources: BTreeMap<&str, Option<String>> = BTreeMap::new();
         for g in run.groups.iter().filter(|g| g.testgroup == testgroup) {
+            let page_of = group_pages::group_layout(g).page_of();
             let col = (
                 g.tentacle_mcu.clone(),
                 g.board_variant.clone(),
@@ -322,8 +326,21 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
                 reference.insert(g.tentacle_reference.as_str());
             }
             let mut any = false;
-            for t in g.results.iter().filter(|t| tests.contains(t.name.as_str())) {
+            for (i, t) in g
+                .results
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| tests.contains(t.name.as_str()))
+            {
                 any = true;
+                let mut href = format!(
+                    "{}/{}",
+                    crate::paths::url_path(&g.slug),
+                    group_pages::group_part_file(page_of[i])
+                );
+                if group_pages::anchored(t) {
+                    href = format!("{href}#{}", group_pages::anchor(&t.name));
+                }
                 sources
                     .entry(&t.name)
                     .or_insert_with(|| links::result_source_url(run, testgroup, t));
@@ -335,6 +352,7 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
                         class: t.outcome.class(),
                         attempt: g.attempt.clone(),
                         group_slug: g.slug.clone(),
+                        href,
                         text: t.text.clone(),
                         xfail: t.xfail.clone(),
                         retried: t

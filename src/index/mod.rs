@@ -1,6 +1,7 @@
 //! The cross-run index: runs grouped by testbed, newest first, each with its summary, the
 //! testbed's test histories, and each run's comparison with its baseline.
 
+pub mod group_pages;
 pub mod history;
 pub mod layout;
 pub mod rankings;

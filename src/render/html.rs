@@ -8,6 +8,9 @@ use minijinja::{context, AutoEscape, Environment, Value};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::index::group_pages::{
+    anchor, anchored, cut, group_part_file, GroupLayout, OUTPUT_LIMIT, ROW_ATTEMPTS, ROW_PROPERTIES,
+};
 use crate::index::layout::CHART_POINTS;
 use crate::index::Index;
 use crate::ingest::time::format_duration;
@@ -821,9 +824,6 @@ pub fn matrix_page(
     render(env, "matrix.html", ctx)
 }
 
-/// Output kept inline on a page; longer output gets a file of its own.
-pub const OUTPUT_LIMIT: usize = 64 * 1024;
-
 /// The outputs of a group's tests that are too long for its page, as (file name, text).
 pub fn long_outputs(g: &GroupAttempt) -> Vec<(String, &str)> {
     let mut out = Vec::new();
@@ -847,17 +847,6 @@ pub fn long_outputs(g: &GroupAttempt) -> Vec<(String, &str)> {
     out
 }
 
-fn cut(text: &str, limit: usize) -> &str {
-    if text.len() <= limit {
-        return text;
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 fn size(n: usize) -> String {
     if n >= 1024 * 1024 {
         format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
@@ -867,18 +856,6 @@ fn size(n: usize) -> String {
         format!("{n} bytes")
     }
 }
-
-/// Outcomes per group page: longer groups are split.
-pub const PAGE_ROWS: usize = 1000;
-
-/// What the outcomes of one group page may weigh, in bytes of HTML (estimated): a group
-/// with long failure texts is split sooner, so that no page passes 2 MB.
-pub const PAGE_BYTES: usize = 1_000_000;
-
-/// Earlier attempts a row shows (a runner that retried a test thousands of times).
-const ROW_ATTEMPTS: usize = 50;
-/// Properties a row shows, keys cut at 200 bytes and values at 1,000.
-const ROW_PROPERTIES: usize = 100;
 
 #[derive(Serialize)]
 struct AttemptView<'a> {
@@ -914,84 +891,6 @@ fn attempt_views(attempts: &[crate::model::PriorAttempt]) -> Vec<AttemptView<'_>
             }
         })
         .collect()
-}
-
-/// Bytes `text` takes once HTML-escaped.
-fn escaped_len(text: &str) -> usize {
-    text.len()
-        + text
-            .bytes()
-            .map(|b| match b {
-                b'<' | b'>' => 3,
-                b'&' => 4,
-                b'"' | b'\'' => 5,
-                _ => 0,
-            })
-            .sum::<usize>()
-}
-
-/// Roughly what a test's row adds to its group page.
-fn row_weight(t: &crate::model::TestResult) -> usize {
-    let inline = |s: &str| escaped_len(cut(s, OUTPUT_LIMIT));
-    let mut w = 160 + 2 * t.name.len() + inline(&t.text);
-    if let Some(x) = t.extra.as_deref() {
-        w += inline(&x.message) + inline(&x.stdout) + inline(&x.stderr);
-        w += attempt_views(&x.attempts)
-            .iter()
-            .map(|a| 160 + escaped_len(a.message) + escaped_len(a.text))
-            .sum::<usize>();
-        w += x
-            .properties
-            .iter()
-            .take(ROW_PROPERTIES)
-            .map(|(k, v)| 30 + escaped_len(cut(k, 200)) + escaped_len(cut(v, 1000)))
-            .sum::<usize>();
-    }
-    w
-}
-
-/// The order a group's outcomes are shown in and the range of that order on each of its
-/// pages. One page keeps the runner's order; several put the failing tests first (in
-/// runner order), so that page 1 shows what broke.
-pub fn group_layout(g: &GroupAttempt) -> GroupLayout {
-    let weights: Vec<usize> = g.results.iter().map(row_weight).collect();
-    let mut order: Vec<usize> = (0..g.results.len()).collect();
-    if g.results.len() <= PAGE_ROWS && weights.iter().sum::<usize>() <= PAGE_BYTES {
-        return GroupLayout {
-            order,
-            parts: std::iter::once(0..g.results.len()).collect(),
-        };
-    }
-    order.sort_by_key(|&i| {
-        let t = &g.results[i];
-        !(t.outcome.is_failure() || t.outcome == crate::model::Outcome::XFailed || t.is_flaky())
-    });
-    let mut parts = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (k, &i) in order.iter().enumerate() {
-        if k > start && (k - start == PAGE_ROWS || bytes + weights[i] > PAGE_BYTES) {
-            parts.push(start..k);
-            (start, bytes) = (k, 0);
-        }
-        bytes += weights[i];
-    }
-    parts.push(start..order.len());
-    GroupLayout { order, parts }
-}
-
-/// See [`group_layout`].
-pub struct GroupLayout {
-    order: Vec<usize>,
-    pub parts: Vec<std::ops::Range<usize>>,
-}
-
-/// The file of part `k` (0-based) of a group's pages.
-pub fn group_part_file(k: usize) -> String {
-    if k == 0 {
-        "index.html".to_string()
-    } else {
-        format!("part-{}.html", k + 1)
-    }
 }
 
 /// Part `part` of a group's page (see [`group_layout`]).
@@ -1034,6 +933,8 @@ pub fn group_page(
         properties_more: usize,
         metrics: &'a [crate::model::Metric],
         history: String,
+        /// The row's id, for the failing tests that failure matrices link to.
+        anchor: Option<String>,
         /// Anything for the details cell; rows without it end early.
         details: bool,
     }
@@ -1099,6 +1000,7 @@ pub fn group_page(
                 properties_more: x.map_or(0, |x| x.properties.len().saturating_sub(ROW_PROPERTIES)),
                 metrics: x.map(|x| x.metrics.as_slice()).unwrap_or(&[]),
                 history: history.page(&g.testgroup, &t.name),
+                anchor: anchored(t).then(|| anchor(&t.name)),
                 details: false,
             }
         })
@@ -1173,6 +1075,8 @@ pub fn group_page(
             first => range.start + 1,
             last => range.end,
             total => g.results.len(),
+            // The failing tests come first: the group's count tells which pages hold them.
+            failing => g.results.iter().filter(|t| anchored(t)).count(),
             links => (0..parts).map(|k| (k + 1, group_part_file(k))).collect::<Vec<_>>(),
         }),
         outcomes => rows,

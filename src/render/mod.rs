@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use minijinja::Value;
 use rayon::prelude::*;
 
+use crate::index::group_pages;
 use crate::index::history::Comparison;
 use crate::index::Index;
 use crate::model::Run;
@@ -311,10 +312,10 @@ fn write_run(
             for (name, text) in html::long_outputs(g) {
                 o.write(&gdir.join(name), text)?;
             }
-            let layout = html::group_layout(g);
+            let layout = group_pages::group_layout(g);
             (0..layout.parts.len()).into_par_iter().try_for_each(|k| {
                 o.write(
-                    &gdir.join(html::group_part_file(k)),
+                    &gdir.join(group_pages::group_part_file(k)),
                     html::group_page(env, run, g, &idx.histories[t], &layout, k)?,
                 )
             })

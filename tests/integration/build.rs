@@ -535,6 +535,25 @@ fn a_group_of_long_failures_is_split_by_size() {
         seen.values().all(|&n| n == 1),
         "each test on one part: {seen:?}"
     );
+    // Each failure matrix link on the run page lands on the part and row of its test.
+    let run = read(&site.join("big/run-1/index.html"));
+    let mut linked = 0;
+    for cell in run.split("<a class=\"o ").skip(1) {
+        let href = &cell[cell.find("href=\"").unwrap() + 6..];
+        let href = &href[..href.find('"').unwrap()];
+        let (file, id) = href.split_once('#').expect("a row anchor");
+        let row_of = |page: &str| {
+            let at = page.find(&format!(" id=\"{id}\">")).expect("the row");
+            page[at..at + page[at..].find("<tr").unwrap_or(page.len() - at)].to_string()
+        };
+        let row = row_of(&read(&site.join("big/run-1").join(file)));
+        let test = &run[..run.find(href).unwrap()];
+        let test = &test[test.rfind("<span class=\"name\">").unwrap() + 19..];
+        let test = &test[..test.find('<').unwrap()];
+        assert!(row.contains(&format!(">{test}<")), "{href}: {test}");
+        linked += 1;
+    }
+    assert_eq!(linked, 62, "every failing test's cell");
     let holding = |test: &str| pages.iter().find(|p| p.contains(test)).unwrap();
     // The passing test comes after every failure: on the last part.
     assert!(pages[parts - 1].contains(">m::test_ok<"));
