@@ -1035,7 +1035,12 @@ pub fn group_page(
     };
     let ctx = context! {
         root => "../../../",
-        title => format!("{} · {}", if g.dir_name.is_empty() { &g.testgroup } else { &g.dir_name }, run.id),
+        title => format!(
+            "{}{} · {}",
+            if g.dir_name.is_empty() { &g.testgroup } else { &g.dir_name },
+            if parts > 1 { format!(" (part {} of {parts})", part + 1) } else { String::new() },
+            run.id
+        ),
         crumbs => vec![
             Crumb { label: run.testbed.clone(), href: Some("../../index.html".into()) },
             Crumb { label: run.id.clone(), href: Some("../index.html".into()) },

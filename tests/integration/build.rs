@@ -426,6 +426,9 @@ fn a_run_page_shows_the_head_of_a_long_list_and_pages_all_of_it() {
     let new = &page[page.find("id=\"new\"").unwrap()..];
     let new = &new[..new.find("</table>").unwrap()];
     assert!(new.contains("New failures <small>1505</small>"), "{new}");
+    // The damage is told before the lists, in the header.
+    let head = &page[..page.find("id=\"new\"").unwrap()];
+    assert!(head.contains("<tr><th>Outcomes</th><td><span class=\"o failed\">1505 failed</span> ("));
     assert_eq!(
         new.matches("<tr><td>").count(),
         200,
@@ -530,6 +533,17 @@ fn a_group_of_long_failures_is_split_by_size() {
         }
     }
     assert!(parts >= 3, "{parts} parts");
+    for (k, page) in pages.iter().enumerate() {
+        let title = format!("(part {} of {parts})", k + 1);
+        assert!(page.contains(&title), "{title} in the title");
+        // The pager below the outcomes as well as above.
+        let below = &page[page.rfind("</table>").unwrap()..];
+        assert!(
+            below.contains("<nav class=\"pager\">Pages: "),
+            "part {}",
+            k + 1
+        );
+    }
     assert_eq!(seen.len(), 63, "{seen:?}");
     assert!(
         seen.values().all(|&n| n == 1),
