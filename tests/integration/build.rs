@@ -434,6 +434,8 @@ fn a_run_page_shows_the_head_of_a_long_list_and_pages_all_of_it() {
         200,
         "the first 200 on the run page"
     );
+    // JUnit tests ran on no tentacle: no column for one.
+    assert!(new.contains("<thead><tr><th>test group</th><th>test</th><th>detail</th></tr></thead>"));
     assert!(page.contains(
         "The first 200 of 1505. All of them, 1000 a page: <a href=\"list-new-1.html\">1</a> <a href=\"list-new-2.html\">2</a></p>"
     ));
@@ -638,6 +640,7 @@ fn a_theme_overriding_macros_from_before_paged_lists_still_builds() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let run = read(&site.join("ch_hans_1/ch_hans_1_20261021-030000/index.html"));
+    assert!(run.contains("<th>test</th><th>tentacle</th><th>detail</th>"));
     assert!(
         run.contains("<h3 class=\"cmp new\" id=\"new\">New failures"),
         "{}",
