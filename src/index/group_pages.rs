@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use crate::model::{GroupAttempt, Outcome, TestResult};
+use crate::model::{GroupAttempt, Outcome, PriorAttempt, TestResult};
 
 /// Output kept inline on a page; longer output gets a file of its own.
 pub const OUTPUT_LIMIT: usize = 64 * 1024;
@@ -20,6 +20,31 @@ pub const PAGE_BYTES: usize = 1_000_000;
 pub const ROW_ATTEMPTS: usize = 50;
 /// Properties a row shows, keys cut at 200 bytes and values at 1,000.
 pub const ROW_PROPERTIES: usize = 100;
+
+/// What a row shows of a test's earlier attempts: the first [`ROW_ATTEMPTS`] as (attempt,
+/// message, text), each message cut at 1,000 bytes and their texts sharing [`OUTPUT_LIMIT`].
+pub fn shown_attempts(attempts: &[PriorAttempt]) -> Vec<(&PriorAttempt, &str, &str)> {
+    let mut left = OUTPUT_LIMIT;
+    attempts
+        .iter()
+        .take(ROW_ATTEMPTS)
+        .map(|a| {
+            let text = cut(&a.text, left);
+            left -= text.len();
+            (a, cut(&a.message, 1000), text)
+        })
+        .collect()
+}
+
+/// What a row shows of a test's properties: the first [`ROW_PROPERTIES`], names cut at 200
+/// bytes and values at 1,000.
+pub fn shown_properties(properties: &[(String, String)]) -> Vec<(&str, &str)> {
+    properties
+        .iter()
+        .take(ROW_PROPERTIES)
+        .map(|(k, v)| (cut(k, 200), cut(v, 1000)))
+        .collect()
+}
 
 /// Bytes `text` takes once HTML-escaped.
 fn escaped_len(text: &str) -> usize {
@@ -42,17 +67,13 @@ fn row_weight(t: &TestResult) -> usize {
     let mut w = 160 + 2 * t.name.len() + inline(&t.text);
     if let Some(x) = t.extra.as_deref() {
         w += inline(&x.message) + inline(&x.stdout) + inline(&x.stderr);
-        let mut left = OUTPUT_LIMIT;
-        for a in x.attempts.iter().take(ROW_ATTEMPTS) {
-            let text = cut(&a.text, left);
-            left -= text.len();
-            w += 160 + escaped_len(cut(&a.message, 1000)) + escaped_len(text);
-        }
-        w += x
-            .properties
-            .iter()
-            .take(ROW_PROPERTIES)
-            .map(|(k, v)| 30 + escaped_len(cut(k, 200)) + escaped_len(cut(v, 1000)))
+        w += shown_attempts(&x.attempts)
+            .into_iter()
+            .map(|(_, message, text)| 160 + escaped_len(message) + escaped_len(text))
+            .sum::<usize>();
+        w += shown_properties(&x.properties)
+            .into_iter()
+            .map(|(k, v)| 30 + escaped_len(k) + escaped_len(v))
             .sum::<usize>();
     }
     w
@@ -114,6 +135,12 @@ impl GroupLayout {
         }
         out
     }
+}
+
+/// The file beside a group's pages holding the whole `label` (`stdout`, `stderr`,
+/// `failure`) of its result `i` (0-based) when the page shows only [`OUTPUT_LIMIT`].
+pub fn output_file(i: usize, label: &str) -> String {
+    format!("output-{}-{label}.txt", i + 1)
 }
 
 /// The file of part `k` (0-based) of a group's pages.

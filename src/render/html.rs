@@ -9,9 +9,10 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::index::group_pages::{
-    anchor, anchored, cut, group_part_file, GroupLayout, OUTPUT_LIMIT, ROW_ATTEMPTS, ROW_PROPERTIES,
+    anchor, anchored, cut, group_part_file, output_file, shown_attempts, shown_properties,
+    GroupLayout, OUTPUT_LIMIT, ROW_ATTEMPTS, ROW_PROPERTIES,
 };
-use crate::index::layout::CHART_POINTS;
+use crate::index::layout::{CHART_POINTS, STRIP_STREAKS};
 use crate::index::Index;
 use crate::ingest::time::format_duration;
 use crate::model::{GitRef, GroupAttempt, GroupState, Outcome, Run, TestResult};
@@ -576,6 +577,7 @@ pub fn run_pages(
                     Crumb { label: heading.to_string(), href: None },
                 ],
                 kind => kind,
+                rows => list.clone(),
                 heading => heading,
                 anchor => anchor,
                 part => part,
@@ -834,12 +836,12 @@ pub fn long_outputs(g: &GroupAttempt) -> Vec<(String, &str)> {
     }
     for (i, t) in g.results.iter().enumerate() {
         if t.text.len() > OUTPUT_LIMIT {
-            out.push((format!("output-{}-failure.txt", i + 1), t.text.as_str()));
+            out.push((output_file(i, "failure"), t.text.as_str()));
         }
         if let Some(x) = &t.extra {
             for (label, text) in [("stdout", &x.stdout), ("stderr", &x.stderr)] {
                 if text.len() > OUTPUT_LIMIT {
-                    out.push((format!("output-{}-{label}.txt", i + 1), text.as_str()));
+                    out.push((output_file(i, label), text.as_str()));
                 }
             }
         }
@@ -868,18 +870,13 @@ struct AttemptView<'a> {
     cut: bool,
 }
 
-/// A row's earlier attempts as shown: the first [`ROW_ATTEMPTS`], their texts sharing
-/// [`OUTPUT_LIMIT`] bytes, so that one test cannot make a page of megabytes.
+/// A row's earlier attempts as shown ([`shown_attempts`]), so that one test cannot make a
+/// page of megabytes.
 fn attempt_views(attempts: &[crate::model::PriorAttempt]) -> Vec<AttemptView<'_>> {
-    let mut left = OUTPUT_LIMIT;
     let mut said = false;
-    attempts
-        .iter()
-        .take(ROW_ATTEMPTS)
-        .map(|a| {
-            let message = cut(&a.message, 1000);
-            let text = cut(&a.text, left);
-            left -= text.len();
+    shown_attempts(attempts)
+        .into_iter()
+        .map(|(a, message, text)| {
             // Said once, where the text runs out; the attempts after it show no text.
             let cut = text.len() < a.text.len() && !std::mem::replace(&mut said, true);
             AttemptView {
@@ -962,8 +959,7 @@ pub fn group_page(
                             label,
                             size: size(text.len()),
                             text: cut(text, OUTPUT_LIMIT),
-                            full_href: (text.len() > OUTPUT_LIMIT)
-                                .then(|| format!("output-{}-{label}.txt", i + 1)),
+                            full_href: (text.len() > OUTPUT_LIMIT).then(|| output_file(i, label)),
                         })
                         .collect()
                 })
@@ -974,7 +970,7 @@ pub fn group_page(
                 class: t.outcome.class(),
                 text: cut(&t.text, OUTPUT_LIMIT),
                 text_full: (t.text.len() > OUTPUT_LIMIT)
-                    .then(|| (format!("output-{}-failure.txt", i + 1), size(t.text.len()))),
+                    .then(|| (output_file(i, "failure"), size(t.text.len()))),
                 message: cut(x.map(|x| x.message.as_str()).unwrap_or(""), OUTPUT_LIMIT),
                 duration: t.duration.map(|d| format!("{d:.3}")),
                 // Passing rows link to the history page, which links to the source.
@@ -989,13 +985,7 @@ pub fn group_page(
                 attempts_more: x.map_or(0, |x| x.attempts.len().saturating_sub(ROW_ATTEMPTS)),
                 outputs,
                 properties: x
-                    .map(|x| {
-                        x.properties
-                            .iter()
-                            .take(ROW_PROPERTIES)
-                            .map(|(k, v)| (cut(k, 200), cut(v, 1000)))
-                            .collect()
-                    })
+                    .map(|x| shown_properties(&x.properties))
                     .unwrap_or_default(),
                 properties_more: x.map_or(0, |x| x.properties.len().saturating_sub(ROW_PROPERTIES)),
                 metrics: x.map(|x| x.metrics.as_slice()).unwrap_or(&[]),
@@ -1121,6 +1111,8 @@ struct VariantView {
     flips: usize,
     failure: Option<FailureView>,
     perf: Option<String>,
+    /// The strip starts with the block of runs before the streaks it draws.
+    earlier: bool,
     /// How many runtime points there are when the chart draws only the newest, else 0.
     perf_of: usize,
     /// Did not run in the testbed's last `RECENT` runs (a board taken off the testbed, a
@@ -1219,10 +1211,7 @@ pub fn history_context<'a>(
         parts,
         recent: RECENT,
         chart_points: CHART_POINTS,
-        earlier: tests
-            .iter()
-            .flat_map(|t| &t.variants)
-            .any(|v| v.strip.contains("class=\"s-earlier\"")),
+        earlier: tests.iter().flat_map(|t| &t.variants).any(|v| v.earlier),
         tests,
     }
 }
@@ -1315,7 +1304,8 @@ fn test_view(
                 .rposition(|c| c.class != "none")
                 .is_none_or(|last| last < cells.len() - RECENT);
         // The streak still going: what the test does now, and since when.
-        let open = strip::streaks(&cells).last().map_or(0, |&(first, _)| first);
+        let streaks = strip::streaks(&cells);
+        let open = streaks.last().map_or(0, |&(first, _)| first);
         let (now_class, now_run) = (cells.get(open).map_or("none", |c| c.class), h.runs[open]);
         let last = samples.last().expect("a key has samples");
         let mut since = None;
@@ -1360,7 +1350,8 @@ fn test_view(
                     .unwrap_or_default(),
                 text: cut(&s.text, 2000).to_string(),
             });
-        let perf = h.perf.get(key).map(|points| {
+        let points = h.perf.get(key);
+        let perf = points.map(|points| {
             let drawn = &points[points.len().saturating_sub(CHART_POINTS)..];
             let pts: Vec<svg::Point> = drawn
                 .iter()
@@ -1381,7 +1372,8 @@ fn test_view(
             variant: key.variant.clone(),
             role: key.role.clone(),
             tentacles: tentacles.join(", "),
-            strip: strip::strip(&cells),
+            strip: strip::strip(&cells, &streaks),
+            earlier: streaks.len() > STRIP_STREAKS,
             now: strip::word(now_class),
             now_class: match now_class {
                 "pass" => "passed",
@@ -1407,10 +1399,7 @@ fn test_view(
             failed_runs: samples.iter().filter(|s| s.failing()).count(),
             flips: flips(samples),
             failure,
-            perf_of: h
-                .perf
-                .get(key)
-                .map_or(0, |p| if p.len() > CHART_POINTS { p.len() } else { 0 }),
+            perf_of: points.map_or(0, |p| if p.len() > CHART_POINTS { p.len() } else { 0 }),
             perf,
             retired,
         });

@@ -91,10 +91,10 @@ pub fn streaks(cells: &[Cell]) -> Vec<(usize, usize)> {
     out
 }
 
-/// The strip of `cells` (one per run of the testbed, oldest first): the newest
-/// [`STRIP_STREAKS`] streaks, after one block for all earlier runs when there are more.
-pub fn strip(cells: &[Cell]) -> String {
-    let all = streaks(cells);
+/// The strip of `cells` (one per run of the testbed, oldest first), whose [`streaks`] are
+/// `all`: the newest [`STRIP_STREAKS`] streaks, after one block for all earlier runs when
+/// there are more.
+pub fn strip(cells: &[Cell], all: &[(usize, usize)]) -> String {
     let hidden = all.len().saturating_sub(STRIP_STREAKS);
     let mut s = String::with_capacity(all.len().min(STRIP_STREAKS + 1) * 120 + 40);
     s.push_str("<div class=\"strip\" role=\"group\" aria-label=\"runs, oldest first\">");
@@ -158,6 +158,11 @@ mod tests {
         }
     }
 
+    /// The strip of these cells.
+    fn drawn(cells: &[Cell]) -> String {
+        strip(cells, &streaks(cells))
+    }
+
     fn cells<'a>(labels: &'a [RunLabel], classes: &[&'static str]) -> Vec<Cell<'a>> {
         classes
             .iter()
@@ -178,8 +183,8 @@ mod tests {
     #[test]
     fn a_run_with_the_same_result_leaves_the_strip_as_it_was() {
         let labels: Vec<RunLabel> = (0..6).map(label).collect();
-        let before = strip(&cells(&labels, &["none", "pass", "fail", "fail", "pass"]));
-        let after = strip(&cells(
+        let before = drawn(&cells(&labels, &["none", "pass", "fail", "fail", "pass"]));
+        let after = drawn(&cells(
             &labels,
             &["none", "pass", "fail", "fail", "pass", "pass"],
         ));
@@ -187,7 +192,7 @@ mod tests {
         assert!(after.contains("title=\"run-2 to run-3: FAIL, 2 runs\""));
         assert!(after.contains("class=\"s-pass open\" href=\"../run-4/index.html\""));
         // A new result ends the open streak: it gets its length, and a new one opens.
-        let changed = strip(&cells(
+        let changed = drawn(&cells(
             &labels,
             &["none", "pass", "fail", "fail", "pass", "flaky"],
         ));
@@ -205,7 +210,7 @@ mod tests {
         let classes: Vec<&'static str> = (0..n)
             .map(|i| if i % 2 == 0 { "pass" } else { "fail" })
             .collect();
-        let s = strip(&cells(&labels, &classes));
+        let s = drawn(&cells(&labels, &classes));
         assert_eq!(s.matches("<a ").count(), STRIP_STREAKS + 1);
         let hidden = n - STRIP_STREAKS;
         assert!(s.contains(&format!(
@@ -216,7 +221,7 @@ mod tests {
         assert!(!s.contains(&format!("title=\"run-{}: ", hidden - 1)));
         assert!(s.contains(&format!("title=\"since run-{}: ", n - 1)));
         // At the limit, no block.
-        let s = strip(&cells(&labels[..STRIP_STREAKS], &classes[..STRIP_STREAKS]));
+        let s = drawn(&cells(&labels[..STRIP_STREAKS], &classes[..STRIP_STREAKS]));
         assert!(!s.contains("s-earlier"));
         assert_eq!(s.matches("<a ").count(), STRIP_STREAKS);
     }
