@@ -165,6 +165,15 @@ pub struct CellEntry {
     pub retried: usize,
     /// The outcomes of those earlier attempts, in order.
     pub prior: Vec<String>,
+    /// The same, as the cell shows them.
+    pub earlier: Vec<Earlier>,
+}
+
+/// An attempt before a test's final one within a group (a JUnit or pytest rerun).
+#[derive(Debug, Clone, Serialize)]
+pub struct Earlier {
+    pub short: String,
+    pub class: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -367,6 +376,19 @@ fn failure_matrices(run: &Run) -> (Vec<Matrix>, Vec<Failure>) {
                                 e.attempts
                                     .iter()
                                     .map(|a| a.outcome.as_str().to_string())
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        earlier: t
+                            .extra
+                            .as_ref()
+                            .map(|e| {
+                                e.attempts
+                                    .iter()
+                                    .map(|a| Earlier {
+                                        short: a.outcome.short().to_string(),
+                                        class: a.outcome.class(),
+                                    })
                                     .collect()
                             })
                             .unwrap_or_default(),

@@ -348,17 +348,16 @@ fn run_samples<'a>(run: &'a Run, i: usize, variants: &'a [(String, String)]) -> 
                     .extend(x.attempts.iter().map(|a| a.outcome.clone()));
             }
             s.outcomes.push(t.outcome.clone());
-            if s.text.is_empty() && (t.outcome.is_failure() || t.outcome == Outcome::XFailed) {
-                // The one-line message too (a jest `expect` diff, a vitest error), as the
-                // group page shows it, unless the text already holds it.
-                let message = t.extra.as_ref().map_or("", |x| x.message.trim());
-                s.text = if message.is_empty() || t.text.contains(message) {
-                    t.text.clone()
-                } else if t.text.is_empty() {
-                    message.to_string()
-                } else {
-                    format!("{message}\n{}", t.text)
-                };
+            if s.text.is_empty() {
+                // The final outcome's reason, else that of the first failed attempt (a test
+                // that failed and then passed in its rerun).
+                let attempts = t.extra.as_ref().map_or(&[][..], |x| &x.attempts[..]);
+                if t.outcome.is_failure() || t.outcome == Outcome::XFailed {
+                    let message = t.extra.as_ref().map_or("", |x| x.message.as_str());
+                    s.text = failure_text(message, &t.text);
+                } else if let Some(a) = attempts.iter().find(|a| a.outcome.is_failure()) {
+                    s.text = failure_text(&a.message, &a.text);
+                }
             }
         }
     }
@@ -366,6 +365,19 @@ fn run_samples<'a>(run: &'a Run, i: usize, variants: &'a [(String, String)]) -> 
     perf.sort_by(|a, b| a.0.cmp(&b.0));
     perf.dedup_by(|a, b| a.0 == b.0);
     (samples, perf)
+}
+
+/// A failure's text as a sample keeps it: the one-line message too (a jest `expect` diff, a
+/// vitest error), as the group page shows it, unless the text already holds it.
+fn failure_text(message: &str, text: &str) -> String {
+    let message = message.trim();
+    if message.is_empty() || text.contains(message) {
+        text.to_string()
+    } else if text.is_empty() {
+        message.to_string()
+    } else {
+        format!("{message}\n{text}")
+    }
 }
 
 fn owned(k: KeyRef) -> TestKey {
@@ -891,7 +903,10 @@ pub fn flip_rate<'a>(
     }
     let flips = recent.windows(2).filter(|w| w[0] != w[1]).count();
     let rate = flips as f64 / (recent.len() - 1) as f64;
-    (rate > rule.threshold).then(|| {
+    // One break that was fixed is not flakiness, however few the results: it takes a test
+    // that failed and then passed again twice.
+    let recoveries = recent.windows(2).filter(|w| !w[0] && w[1]).count();
+    (rate > rule.threshold && recoveries >= 2).then(|| {
         format!(
             "flipped {flips} times in the last {} runs (rate {:.0} %)",
             recent.len(),
@@ -902,8 +917,8 @@ pub fn flip_rate<'a>(
 
 /// How often a key's verdict changed between pass and fail over its whole history, for
 /// its page (a count, not a rate: it stays put while the test does).
-pub fn flips(samples: &[Sample]) -> usize {
-    let verdicts: Vec<bool> = samples.iter().filter_map(Sample::verdict).collect();
+pub fn flips<'a>(samples: impl IntoIterator<Item = &'a Sample>) -> usize {
+    let verdicts: Vec<bool> = samples.into_iter().filter_map(Sample::verdict).collect();
     verdicts.windows(2).filter(|w| w[0] != w[1]).count()
 }
 
@@ -994,5 +1009,38 @@ mod tests {
                 Some("github.com/someone/micropython")
             );
         }
+    }
+
+    #[test]
+    fn one_break_that_was_fixed_is_not_flaky() {
+        let samples = |verdicts: &str| -> Vec<Sample> {
+            verdicts
+                .chars()
+                .enumerate()
+                .map(|(run, c)| Sample {
+                    run,
+                    outcomes: smallvec::smallvec![if c == 'P' {
+                        Outcome::Passed
+                    } else {
+                        Outcome::Failed
+                    }],
+                    text: String::new(),
+                    tentacle: "".into(),
+                })
+                .collect()
+        };
+        let rule = FlakyRule::default();
+        let judge = |v: &str| flip_rate(samples(v).iter().rev(), &rule);
+        // Broken once and fixed, then broken again: 3 flips in 5 pairs, but one recovery.
+        assert_eq!(judge("PFPPPF"), None);
+        assert_eq!(judge("PPPPPF"), None);
+        // Failing and passing again twice before: flaky.
+        assert_eq!(
+            judge("PFPFPF").as_deref(),
+            Some("flipped 5 times in the last 6 runs (rate 100 %)")
+        );
+        // A pass after a single break is a fix, after repeated ones it is not.
+        assert_eq!(judge("PPPPFP"), None);
+        assert!(judge("PFPFP").is_some());
     }
 }

@@ -55,11 +55,18 @@ pub fn module_of(test: &str) -> &str {
     let head = &test[..test.find('[').unwrap_or(test.len())];
     if let Some(i) = head.find("::") {
         &test[..i]
-    } else if let Some(i) = head.rfind('/') {
+    } else if let Some(i) = head.rfind('/').filter(|_| is_path_like(head)) {
         &test[..i]
     } else {
         ""
     }
+}
+
+/// `basics/int_big.py` (a file in a folder) and `TestParse/plain` (a Go subtest) name their
+/// module before the slash; a display name such as `GET /api returns 200`, or one with a
+/// `</script>` in it, does not.
+fn is_path_like(name: &str) -> bool {
+    !name.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '(' | ')'))
 }
 
 /// The test's name within its module, for display.
@@ -195,6 +202,10 @@ mod tests {
         assert_eq!(module_of("Cart add rejects a negative price"), "");
         assert_eq!(module_of("test_route[/api/v1]"), "");
         assert_eq!(module_of("api/test_route[/v1::x]"), "api");
+        assert_eq!(module_of("TestParse/plain"), "TestParse");
+        // Display names with slashes are not paths.
+        assert_eq!(module_of("GET /api/v1 returns 200"), "");
+        assert_eq!(module_of("test<script>alert(1)</script> \"q\""), "");
         assert_eq!(
             name_in_module("pkg.FooTest::testBar", "pkg.FooTest"),
             "testBar"

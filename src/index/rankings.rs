@@ -99,7 +99,13 @@ pub fn rank(all: &[Run], h: &TestbedHistory, window: Window) -> Rankings {
     let mut test_pages = BTreeMap::new();
     let all_in = window.since.is_none() && window.until.is_none();
     for (key, samples) in &h.tests {
-        let name = format!("{} {}", key.testgroup, key.test);
+        // The group before the test, unless the test's name starts with it already (pytest's
+        // `tests/test_a.py::test_b` in group `tests/test_a.py`, Jest's `Cart add` in `Cart`).
+        let name = if key.test.starts_with(key.testgroup.as_str()) {
+            key.test.clone()
+        } else {
+            format!("{} {}", key.testgroup, key.test)
+        };
         test_pages.insert(name.clone(), h.page(&key.testgroup, &key.test));
         // One entry per key and tally (not per sample): runs are added to it below.
         let mut entries = Vec::with_capacity(3);

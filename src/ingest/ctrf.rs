@@ -136,8 +136,8 @@ pub fn read(v: &Value, label: &str) -> Ctrf {
             .map(|ms| ms / 1000.0);
         let final_outcome = r.outcome.clone();
         let x = r.extra_mut();
-        // Only a path relative to the repository can become a source link; the absolute
-        // paths of the producer's machine are kept as they are.
+        // Kept as the producer wrote it: an absolute path of its machine becomes a source
+        // link by the repository's checkout folder in it (see `links::file_url`).
         x.file = t.get("filePath").map(value_text).filter(|s| !s.is_empty());
         x.line = t.get("line").and_then(Value::as_u64).map(|l| l as u32);
         x.message = message;

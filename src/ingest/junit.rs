@@ -271,6 +271,16 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
                         }
                     }
                     "stackTrace" if rerun.is_some() => {}
+                    // A rerun's output follows its stack trace in the attempt's text, under a
+                    // label of its own rather than run on after the trace's last line.
+                    stream @ ("system-out" | "system-err") if !empty && rerun.is_some() => {
+                        let trimmed = text.trim_end().len();
+                        text.truncate(trimmed);
+                        if !text.is_empty() {
+                            text.push('\n');
+                        }
+                        text.push_str(&format!("--- {stream} ---\n"));
+                    }
                     // Inside a rerun element the output belongs to that attempt's text.
                     stream @ ("system-out" | "system-err") if !empty && rerun.is_none() => {
                         capture = match (stream, case.is_some()) {
@@ -583,7 +593,11 @@ mod tests {
         assert!(flaky.is_flaky(), "{flaky:?}");
         let x = flaky.extra.as_ref().unwrap();
         assert_eq!(x.attempts[0].message, "boom");
-        assert!(x.attempts[0].text.contains("trace 1"));
+        // The attempt's output under a label of its own, not glued to the trace's last line.
+        assert_eq!(
+            x.attempts[0].text,
+            "trace 1\n--- system-out ---\n flaky out"
+        );
         assert_eq!(x.stdout.trim(), "success");
         let broken = &g.results[1];
         assert_eq!(broken.outcome, Outcome::Failed);

@@ -48,6 +48,8 @@ struct Acc {
     call: Option<Phase>,
     teardown: Option<Phase>,
     reruns: Vec<PriorAttempt>,
+    /// The last rerun came from this cycle's setup or call: its teardown belongs to it.
+    rerun_open: bool,
     duration: f64,
     stdout: String,
     stderr: String,
@@ -214,6 +216,18 @@ pub fn read(path: &Path, label: &str) -> Result<ReportLog, IngestError> {
                 if outcome == "rerun" {
                     // pytest-rerunfailures: an earlier attempt; the phases start again.
                     let (message, text) = longrepr_text(&phase.longrepr);
+                    if when == "teardown" && acc.rerun_open {
+                        // The teardown of the attempt just counted (a call that failed and a
+                        // fixture that failed after it): one attempt, not two.
+                        acc.rerun_open = false;
+                        if let Some(last) = acc.reruns.last_mut() {
+                            if !text.is_empty() && !last.text.contains(&text) {
+                                last.text = format!("{}\n--- teardown ---\n{text}", last.text);
+                            }
+                        }
+                        continue;
+                    }
+                    acc.rerun_open = when != "teardown";
                     acc.reruns.push(PriorAttempt {
                         outcome: if when == "call" {
                             Outcome::Failed
@@ -228,6 +242,7 @@ pub fn read(path: &Path, label: &str) -> Result<ReportLog, IngestError> {
                     acc.teardown = None;
                     continue;
                 }
+                acc.rerun_open = false;
                 match when.as_str() {
                     "setup" => acc.setup = Some(phase),
                     "call" => acc.call = Some(phase),

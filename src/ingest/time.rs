@@ -53,10 +53,22 @@ impl Timestamp {
         }
     }
 
-    /// For display: the ISO form as `YYYY-MM-DD HH:MM:SS ±zz:zz`, else the raw string.
+    /// For display: the ISO form as `YYYY-MM-DD HH:MM:SS ±zz:zz` (to the second), else the
+    /// raw string.
     pub fn display(&self) -> String {
         match &self.iso {
-            Some(iso) => iso.replacen('T', " ", 1),
+            Some(iso) => {
+                let iso = iso.replacen('T', " ", 1);
+                // `2026-11-23 08:41:14.981805+00:00`: the fraction goes.
+                match iso.get(19..).filter(|rest| rest.starts_with('.')) {
+                    Some(rest) => {
+                        let zone =
+                            rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+                        format!("{}{zone}", &iso[..19])
+                    }
+                    None => iso,
+                }
+            }
             None => self.raw.clone(),
         }
     }
@@ -166,6 +178,16 @@ mod tests {
         assert_eq!(e.display(), "yesterday-ish");
         let f = Timestamp::parse("2025-07-01_08-00-00-XYZT").unwrap();
         assert_eq!(f.iso.as_deref(), Some("2025-07-01T08:00:00"));
+    }
+
+    #[test]
+    fn shown_to_the_second() {
+        let t = Timestamp::parse("2026-11-23T08:41:14.981805+00:00").unwrap();
+        assert_eq!(t.display(), "2026-11-23 08:41:14+00:00");
+        let t = Timestamp::parse("2026-11-23T08:41:14.5").unwrap();
+        assert_eq!(t.display(), "2026-11-23 08:41:14");
+        let t = Timestamp::parse("2026-01-04T10:00:00+00:00").unwrap();
+        assert_eq!(t.display(), "2026-01-04 10:00:00+00:00");
     }
 
     #[test]

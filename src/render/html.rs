@@ -350,10 +350,10 @@ pub fn testbed_page(
             })
         })
         .collect();
-    let pass_chart =
-        (oldest.len() > 1).then(|| svg::line_chart(&pass_points, "%", Some((0.0, 100.0))));
-    let duration_chart =
-        (duration_points.len() > 1).then(|| svg::line_chart(&duration_points, "min", None));
+    let pass_chart = (oldest.len() > 1)
+        .then(|| svg::line_chart(&pass_points, "%", svg::Axis::Fixed(0.0, 100.0)));
+    let duration_chart = (duration_points.len() > 1)
+        .then(|| svg::line_chart(&duration_points, "min", svg::Axis::FromZero));
     let rankings = &idx.rankings[t];
     let ctx = context! {
         root => "../",
@@ -442,7 +442,9 @@ struct AttemptRow {
     state: &'static str,
     message: String,
     href: String,
+    /// A log file of the group's own (Octoprobe), else the group page.
     log: String,
+    has_log: bool,
     counts: Counts,
 }
 
@@ -452,7 +454,17 @@ fn counts_of(g: &GroupAttempt) -> Counts {
     c
 }
 
+/// A run's start or end on its page: Octoprobe's as written, the others' to the second.
+fn shown_time(run: &Run, t: &crate::ingest::time::Timestamp) -> String {
+    if run.format == "octoprobe" {
+        t.raw.clone()
+    } else {
+        t.display()
+    }
+}
+
 fn attempt_row(g: &GroupAttempt) -> AttemptRow {
+    let own_log = links::group_log_file(g);
     let (state, message) = match &g.state {
         GroupState::Ran => ("ran", String::new()),
         GroupState::Skipped(m) => ("skipped", m.clone()),
@@ -466,7 +478,8 @@ fn attempt_row(g: &GroupAttempt) -> AttemptRow {
         state,
         message,
         href: format!("{}/index.html", url_path(&g.slug)),
-        log: links::group_log(g),
+        has_log: own_log.is_some(),
+        log: own_log.unwrap_or_else(|| format!("{}/index.html", url_path(&g.slug))),
         counts: counts_of(g),
     }
 }
@@ -637,9 +650,11 @@ fn run_context(idx: &Index, i: usize, testbed: &str) -> Value {
             testbed => run.testbed,
             testbed_name => run.testbed_name,
             trigger => run.trigger,
-            start => run.time_start.as_ref().map(|t| t.raw.clone()),
+            place => super::place_word(run),
+            // Octoprobe's as written (as its own reports show it), the others' to the second.
+            start => run.time_start.as_ref().map(|t| shown_time(run, t)),
             start_iso => run.time_start.as_ref().and_then(|t| t.iso.clone()),
-            end => run.time_end.as_ref().map(|t| t.raw.clone()),
+            end => run.time_end.as_ref().map(|t| shown_time(run, t)),
             end_iso => run.time_end.as_ref().and_then(|t| t.iso.clone()),
             duration => run.duration_s().map(format_duration),
             error => run.error,
@@ -1099,6 +1114,9 @@ struct VariantView {
     role: String,
     tentacles: String,
     strip: String,
+    /// The newest PR runs of the test (not in the strip), and how many there are.
+    pr_runs: Vec<PrRunView>,
+    pr_count: usize,
     now: &'static str,
     now_class: &'static str,
     now_run: String,
@@ -1118,6 +1136,41 @@ struct VariantView {
     /// Did not run in the testbed's last `RECENT` runs (a board taken off the testbed, a
     /// test removed): folded away below the others.
     retired: bool,
+}
+
+/// A run of a pull request beside a test's strip.
+#[derive(Serialize)]
+struct PrRunView {
+    run: String,
+    slug: String,
+    class: &'static str,
+    word: &'static str,
+}
+
+/// How many of a test's newest PR runs its history shows beside the strip.
+const PR_RUNS_SHOWN: usize = 5;
+
+/// The outcome class (as `.o` colours it) of a strip's class.
+fn outcome_class(strip_class: &str) -> &'static str {
+    match strip_class {
+        "pass" => "passed",
+        "fail" => "failed",
+        "flaky" => "flaky",
+        "known" => "xfailed",
+        _ => "skipped",
+    }
+}
+
+/// A test's state in a run as strips and their legends name it.
+fn state_class(state: crate::index::history::State) -> &'static str {
+    use crate::index::history::State;
+    match state {
+        State::Pass => "pass",
+        State::Fail => "fail",
+        State::Flaky => "flaky",
+        State::Known => "known",
+        State::Skip => "skip",
+    }
 }
 
 /// How many of a testbed's newest runs a variant must have run in to be shown unfolded.
@@ -1257,7 +1310,7 @@ fn test_view(
     labels: &[RunLabel],
     results: &Results,
 ) -> TestView {
-    use crate::index::history::{flips, State};
+    use crate::index::history::{flips, Sample, State};
     let testgroup = page.testgroup.as_str();
     let h = &idx.histories[t];
     let run_href = |i: usize| format!("../{}/index.html", url_path(&idx.runs[i].slug));
@@ -1273,31 +1326,49 @@ fn test_view(
         if key.testgroup != testgroup || key.test != test {
             break;
         }
-        // Samples are in the testbed's run order: one walk pairs them with the runs.
-        let mut next = samples.iter().peekable();
-        let cells: Vec<Cell> = h
-            .runs
+        // Samples are in the testbed's run order: one walk pairs them with the runs. PR runs
+        // go apart: what a pull request did is not what the test does now.
+        let walk = |skip_prs: bool| {
+            let mut next = samples.iter().peekable();
+            let mut cells: Vec<Cell> = Vec::with_capacity(h.runs.len());
+            let mut own: Vec<&Sample> = Vec::with_capacity(samples.len());
+            let mut prs: Vec<(&Sample, usize)> = Vec::new();
+            // The run of each cell: the strip leaves PR runs out.
+            let mut of_cell: Vec<usize> = Vec::with_capacity(h.runs.len());
+            for (&i, run) in h.runs.iter().zip(labels) {
+                let sample = next.next_if(|s| s.run == i);
+                if skip_prs && run.pr {
+                    prs.extend(sample.map(|s| (s, i)));
+                    continue;
+                }
+                own.extend(sample);
+                of_cell.push(i);
+                cells.push(Cell {
+                    class: sample.map_or("none", |s| state_class(s.state())),
+                    outcomes: sample.map_or(&[][..], |s| &s.outcomes[..]),
+                    run,
+                });
+            }
+            (cells, own, prs, of_cell)
+        };
+        let (mut cells, mut own, mut prs, mut of_cell) = walk(true);
+        if own.is_empty() {
+            // It ran in PR runs only: those are its history.
+            (cells, own, prs, of_cell) = walk(false);
+        }
+        let pr_runs: Vec<PrRunView> = prs
             .iter()
-            .zip(labels)
-            .map(|(&i, run)| match next.next_if(|s| s.run == i) {
-                Some(s) => Cell {
-                    class: match s.state() {
-                        State::Pass => "pass",
-                        State::Fail => "fail",
-                        State::Flaky => "flaky",
-                        State::Known => "known",
-                        State::Skip => "skip",
-                    },
-                    outcomes: &s.outcomes,
-                    run,
-                },
-                None => Cell {
-                    class: "none",
-                    outcomes: &[],
-                    run,
-                },
+            .rev()
+            .take(PR_RUNS_SHOWN)
+            .map(|&(s, i)| PrRunView {
+                run: idx.runs[i].id.clone(),
+                slug: url_path(&idx.runs[i].slug),
+                class: outcome_class(state_class(s.state())),
+                word: strip::word(state_class(s.state())),
             })
             .collect();
+        let pr_count = prs.len();
+        let samples = &own[..];
         let retired = cells.len() > RECENT
             && cells
                 .iter()
@@ -1306,7 +1377,7 @@ fn test_view(
         // The streak still going: what the test does now, and since when.
         let streaks = strip::streaks(&cells);
         let open = streaks.last().map_or(0, |&(first, _)| first);
-        let (now_class, now_run) = (cells.get(open).map_or("none", |c| c.class), h.runs[open]);
+        let (now_class, now_run) = (cells.get(open).map_or("none", |c| c.class), of_cell[open]);
         let last = samples.last().expect("a key has samples");
         let mut since = None;
         if last.failing() {
@@ -1350,7 +1421,12 @@ fn test_view(
                     .unwrap_or_default(),
                 text: cut(&s.text, 2000).to_string(),
             });
-        let points = h.perf.get(key);
+        // The runtimes of the strip's runs: a slow PR is no spike in the branch's trend.
+        let points: Option<Vec<&crate::index::history::PerfPoint>> = h.perf.get(key).map(|all| {
+            let apart: HashSet<usize> = prs.iter().map(|&(_, i)| i).collect();
+            all.iter().filter(|p| !apart.contains(&p.run)).collect()
+        });
+        let points = points.as_ref().filter(|p| !p.is_empty());
         let perf = points.map(|points| {
             let drawn = &points[points.len().saturating_sub(CHART_POINTS)..];
             let pts: Vec<svg::Point> = drawn
@@ -1366,7 +1442,7 @@ fn test_view(
                     href: Some(run_href(p.run)),
                 })
                 .collect();
-            svg::line_chart(&pts, "µs", None)
+            svg::line_chart(&pts, "µs", svg::Axis::Data)
         });
         variants.push(VariantView {
             variant: key.variant.clone(),
@@ -1375,13 +1451,7 @@ fn test_view(
             strip: strip::strip(&cells, &streaks),
             earlier: streaks.len() > STRIP_STREAKS,
             now: strip::word(now_class),
-            now_class: match now_class {
-                "pass" => "passed",
-                "fail" => "failed",
-                "flaky" => "flaky",
-                "known" => "xfailed",
-                _ => "skipped",
-            },
+            now_class: outcome_class(now_class),
             now_run: idx.runs[now_run].id.clone(),
             now_slug: url_path(&idx.runs[now_run].slug),
             since: since.map(|i| idx.runs[i].id.clone()),
@@ -1397,7 +1467,9 @@ fn test_view(
                     .or_else(|| r.ci.commit.as_ref().map(|c| c.chars().take(7).collect()))
             }),
             failed_runs: samples.iter().filter(|s| s.failing()).count(),
-            flips: flips(samples),
+            flips: flips(samples.iter().copied()),
+            pr_runs,
+            pr_count,
             failure,
             perf_of: points.map_or(0, |p| if p.len() > CHART_POINTS { p.len() } else { 0 }),
             perf,

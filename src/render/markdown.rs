@@ -142,12 +142,21 @@ fn header(out: &mut String, run: &Run, s: &Summary, base: &LinkBase) {
     if !run.trigger.is_empty() {
         let _ = writeln!(out, "* Trigger: {}", md_escape(&run.trigger));
     }
-    let _ = writeln!(
-        out,
-        "* Testbed: {} {}",
-        md_escape(&run.testbed),
-        md_escape(&run.testbed_name)
-    );
+    if run.format == "octoprobe" || run.testbed_name.is_empty() {
+        let _ = writeln!(
+            out,
+            "* Testbed: {} {}",
+            md_escape(&run.testbed),
+            md_escape(&run.testbed_name)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "* Testbed: {}, job {}",
+            md_escape(&run.testbed),
+            md_escape(&run.testbed_name)
+        );
+    }
     let raw = |t: &Option<crate::ingest::time::Timestamp>| {
         t.as_ref()
             .map(|t| t.raw.clone())
@@ -172,7 +181,12 @@ fn header(out: &mut String, run: &Run, s: &Summary, base: &LinkBase) {
         git_line(out, "Repo Firmware", r);
     }
     if let Some(r) = &run.ref_tests {
-        git_line(out, "Repo Tests", r);
+        let title = if run.format == "octoprobe" {
+            "Repo Tests"
+        } else {
+            "Repository"
+        };
+        git_line(out, title, r);
     }
     let _ = writeln!(
         out,
@@ -213,7 +227,12 @@ fn summary_table(out: &mut String, run: &Run, s: &Summary, full: bool) {
     // mptest's columns, plus errored and xpassed when a run has them (JUnit, pytest).
     let errored = s.total.errored > 0;
     let xpassed = s.total.xpassed > 0;
-    let mut head = vec!["Test"];
+    // mptest calls the test group column "Test"; other formats read better with its name.
+    let mut head = vec![if run.format == "octoprobe" {
+        "Test"
+    } else {
+        "Test group"
+    }];
     if full {
         head.extend(["Groups<br>run", "Groups<br>skipped", "Groups<br>errored"]);
     }
@@ -298,7 +317,13 @@ fn matrix_lines(run: &Run, m: &Matrix, base: &LinkBase) -> (String, Vec<String>)
     }
     head.push_str("| Test |");
     for c in &m.columns {
-        let tentacle = md_escape(&c.tentacle).replace('-', "-<br/>");
+        // An Octoprobe tentacle (`5f2a-ADA_ITSYBITSY_M0`) breaks at its dash, as mptest's
+        // does; a host name stays whole.
+        let tentacle = if run.format == "octoprobe" {
+            md_escape(&c.tentacle).replace('-', "-<br/>")
+        } else {
+            md_escape(&c.tentacle)
+        };
         if c.mcu.is_empty() && c.tentacle.is_empty() {
             head.push_str(" Result |");
         } else if c.mcu.is_empty() {
@@ -327,12 +352,24 @@ fn matrix_lines(run: &Run, m: &Matrix, base: &LinkBase) -> (String, Vec<String>)
                         .entries
                         .iter()
                         .map(|e| {
+                            // The group's log (as mptest links it), else the test's row
+                            // on its group page.
                             let target = groups
                                 .iter()
                                 .find(|g| g.slug == e.group_slug)
-                                .map(links::group_log)
-                                .unwrap_or_default();
-                            format!("[{}]({})", md_escape(&e.short), url(&base.to(&target)))
+                                .and_then(links::group_log_file)
+                                .unwrap_or_else(|| e.href.clone());
+                            // Earlier attempts (reruns) first, as the run page shows them.
+                            let earlier: String = e
+                                .earlier
+                                .iter()
+                                .map(|p| format!("{} ", md_escape(&p.short)))
+                                .collect();
+                            format!(
+                                "{earlier}[{}]({})",
+                                md_escape(&e.short),
+                                url(&base.to(&target))
+                            )
                         })
                         .collect();
                     let joined = parts.join(" ");
@@ -362,7 +399,7 @@ fn matrix_lines(run: &Run, m: &Matrix, base: &LinkBase) -> (String, Vec<String>)
 
 fn group_table(out: &mut String, run: &Run, idx: &[usize], base: &LinkBase) {
     out.push_str("| Testgroup | Logfile | Message |\n| - | - | - |\n");
-    for &i in idx {
+    for &i in idx.iter().take(SUMMARY_REPORT_ROWS) {
         let g = &run.groups[i];
         let msg = match &g.state {
             GroupState::Errored(m) | GroupState::Skipped(m) => m.as_str(),
@@ -377,11 +414,19 @@ fn group_table(out: &mut String, run: &Run, idx: &[usize], base: &LinkBase) {
             code_cell(msg)
         );
     }
+    if idx.len() > SUMMARY_REPORT_ROWS {
+        let _ = writeln!(
+            out,
+            "\n+{} more: see [the run page]({}).",
+            idx.len() - SUMMARY_REPORT_ROWS,
+            url(&base.to("index.html"))
+        );
+    }
 }
 
 /// What changed against the baseline: new failures first, then fixed, flaky, still failing,
 /// known; then perf regressions. Each list shows at most `limit` entries.
-fn comparison(out: &mut String, cmp: &Comparison, base: &LinkBase, limit: usize) {
+fn comparison(out: &mut String, run: &Run, cmp: &Comparison, base: &LinkBase, limit: usize) {
     if !cmp.compared {
         return;
     }
@@ -403,10 +448,12 @@ fn comparison(out: &mut String, cmp: &Comparison, base: &LinkBase, limit: usize)
     }
     let empty = Vec::new();
     if cmp.baseline.is_none() && !cmp.new_failures.is_empty() {
+        let n = cmp.new_failures.len();
         let _ = writeln!(
             out,
-            "{} failing tests, all new for want of a baseline: see the failures below.\n",
-            cmp.new_failures.len()
+            "{n} failing test{}, {} for want of a baseline: see the failures below.\n",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "new" } else { "all new" }
         );
     }
     let lists: [(&str, &Vec<Finding>); 5] = [
@@ -429,7 +476,17 @@ fn comparison(out: &mut String, cmp: &Comparison, base: &LinkBase, limit: usize)
             continue;
         }
         let _ = writeln!(out, "**{title}: {}**\n", list.len());
-        out.push_str("| Test group | Test | Tentacle | |\n| - | - | - | - |\n");
+        // As on the run page: a tentacle (or host) column only where a finding ran on one.
+        let places = list.iter().any(|f| !f.tentacle.is_empty());
+        if places {
+            let _ = writeln!(
+                out,
+                "| Test group | Test | {} | Detail |\n| - | - | - | - |",
+                capitalized(crate::render::place_word(run))
+            );
+        } else {
+            out.push_str("| Test group | Test | Detail |\n| - | - | - |\n");
+        }
         for f in list.iter().take(limit) {
             let note = match (&f.failing_since, &f.reason) {
                 (Some(since), _) => format!(
@@ -458,11 +515,15 @@ fn comparison(out: &mut String, cmp: &Comparison, base: &LinkBase, limit: usize)
                     url(&base.to(&format!("../{}", f.page)))
                 )
             };
+            let place = if places {
+                format!(" {} |", md_escape(&f.tentacle))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "| {} | {test} | {} | {note} |",
-                md_escape(&f.testgroup),
-                md_escape(&f.tentacle)
+                "| {} | {test} |{place} {note} |",
+                md_escape(&f.testgroup)
             );
         }
         if list.len() > limit {
@@ -515,6 +576,13 @@ fn comparison(out: &mut String, cmp: &Comparison, base: &LinkBase, limit: usize)
     }
 }
 
+fn capitalized(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// `octoprobe_summary_report.md`.
 pub fn summary_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase) -> String {
     let mut out = String::from(if run.format == "octoprobe" {
@@ -523,18 +591,35 @@ pub fn summary_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase)
         "# Test report\n\n"
     });
     header(&mut out, run, s, base);
-    comparison(&mut out, cmp, base, 200);
+    comparison(&mut out, run, cmp, base, 200);
     out.push_str("\n## Summary\n\n");
     summary_table(&mut out, run, s, true);
     if !s.matrices.is_empty() {
         out.push_str("\n## Failures\n\n");
+        // The first failing tests, as the run page shows them (its pages have them all).
+        let mut left = SUMMARY_REPORT_ROWS;
+        let mut omitted = 0usize;
         for m in &s.matrices {
+            if left == 0 {
+                omitted += m.rows.len();
+                continue;
+            }
             let (head, rows) = matrix_lines(run, m, base);
             out.push_str(&head);
-            for r in rows {
-                out.push_str(&r);
+            let shown = rows.len().min(left);
+            for r in &rows[..shown] {
+                out.push_str(r);
             }
+            left -= shown;
+            omitted += rows.len() - shown;
             out.push('\n');
+        }
+        if omitted > 0 {
+            let _ = writeln!(
+                out,
+                "+{omitted} more failing tests: see [the run page]({}).",
+                url(&base.to("index.html#failures"))
+            );
         }
     }
     if !s.errored.is_empty() {
@@ -547,6 +632,10 @@ pub fn summary_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase)
     }
     out
 }
+
+/// How many failing tests (matrix rows) and group attempts (per table) the summary report
+/// lists: a mass failure of 50,000 tests made a 3.7 MB report; this keeps it near 1 MB.
+pub const SUMMARY_REPORT_ROWS: usize = 1000;
 
 /// `octoprobe_pr_report.md`: under [`PR_REPORT_LIMIT`] bytes, trimmed with "+N more".
 pub fn pr_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase) -> String {
@@ -588,7 +677,7 @@ pub fn pr_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase) -> S
         let _ = writeln!(out, "**Error: {}**\n", md_escape(&run.error));
     }
     if cmp.compared {
-        comparison(&mut out, cmp, base, 25);
+        comparison(&mut out, run, cmp, base, 25);
         out.push('\n');
     }
     summary_table(&mut out, run, s, false);

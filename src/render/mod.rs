@@ -118,6 +118,16 @@ fn copy_redacted(o: &Out, from: &Path, to: &Path, r: &Redactor) -> Result<(), Re
     o.write(to, r.bytes(&data))
 }
 
+/// What the place a test ran on is called: a tentacle on an Octoprobe testbed, else a host
+/// (a JUnit `hostname`, a CTRF `osPlatform`). Pages and reports say the same.
+pub fn place_word(run: &Run) -> &'static str {
+    if run.format == "octoprobe" {
+        "tentacle"
+    } else {
+        "host"
+    }
+}
+
 /// The markdown reports' file names: Octoprobe's for Octoprobe runs, plain ones otherwise.
 pub fn report_names(run: &Run) -> (&'static str, &'static str) {
     if run.format == "octoprobe" {

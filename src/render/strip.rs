@@ -16,14 +16,19 @@ use crate::render::html::escape_html;
 pub struct RunLabel {
     pub href: String,
     pub title: String,
+    /// The run of a pull request: listed apart from the strip, which shows the testbed's
+    /// own history (unless it has only PR runs).
+    pub pr: bool,
 }
 
 /// The labels of a testbed's runs, oldest first, made once for all its history pages.
 pub fn run_labels(idx: &Index, t: usize) -> Vec<RunLabel> {
-    idx.histories[t]
-        .runs
+    let h = &idx.histories[t];
+    let only_prs = h.lineages.iter().all(|l| l.pr);
+    h.runs
         .iter()
-        .map(|&i| {
+        .zip(&h.lineages)
+        .map(|(&i, lineage)| {
             let r = &idx.runs[i];
             // The date is enough in a tooltip; the run page has the rest.
             let when: String = r
@@ -38,6 +43,7 @@ pub fn run_labels(idx: &Index, t: usize) -> Vec<RunLabel> {
             RunLabel {
                 href: escape_html(&format!("../{}/index.html", url_path(&r.slug))),
                 title: escape_html(&title),
+                pr: lineage.pr && !only_prs,
             }
         })
         .collect()
@@ -155,6 +161,7 @@ mod tests {
         RunLabel {
             href: format!("../run-{n}/index.html"),
             title: format!("run-{n}"),
+            pr: false,
         }
     }
 

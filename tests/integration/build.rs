@@ -74,6 +74,94 @@ fn demo_site_has_every_page() {
 }
 
 #[test]
+fn junit_run_pages_have_no_octoprobe_columns() {
+    let (_tmp, site, out) = build(
+        &[&samples().join("jest"), &samples().join("octoprobe")],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // JUnit groups ran on no port or tentacle, had one attempt and have no log of their own.
+    let page = read(&site.join("web/jest-junit-001/index.html"));
+    assert!(
+        page.contains("<table class=\"groups attempts\"><thead><tr><th>group</th><th>state</th><th>passed</th>"),
+        "{page}"
+    );
+    assert!(page.contains("<th>xpassed</th></tr></thead>"));
+    assert!(!page.contains(">log</a>"));
+    // Its start as the testbed page shows it (run.json says 2026-11-22T21:23:06+00:00).
+    assert!(page.contains(">2026-11-22 21:23:06+00:00</time>"), "{page}");
+    // A matrix cell's tooltip is its outcome, without an empty attempt before it.
+    assert!(page.contains("title=\"failed\""));
+    assert!(!page.contains("title=\": "));
+    // An Octoprobe run keeps them: its groups ran on tentacles and have logs.
+    let run = read(&site.join("ch_hans_1/ch_hans_1_20260901-101500/index.html"));
+    assert!(
+        run.contains("<th>group</th><th>port</th><th>tentacle</th><th>attempt</th><th>state</th>")
+    );
+    assert!(
+        run.contains("<th>group</th><th>tentacle</th><th>attempt</th><th>log</th><th>error</th>")
+    );
+    assert!(run.contains("/logger_20_info.log\">log</a>"));
+    assert!(run.contains("title=\"a: passed\""));
+}
+
+/// A first run with one failure says so in the singular.
+#[test]
+fn one_failure_without_a_baseline_is_one_test() {
+    let runs = tempfile::tempdir().unwrap();
+    write_junit(
+        &runs.path().join("bed/run-1"),
+        [
+            ("pkg.M".to_string(), "test_a".to_string(), true),
+            ("pkg.M".to_string(), "test_b".to_string(), false),
+        ],
+    );
+    let (_tmp, site, out) = build(&[runs.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = read(&site.join("bed/run-1/summary_report.md"));
+    assert!(
+        report.contains("1 failing test, new for want of a baseline: see the failures below."),
+        "{report}"
+    );
+}
+
+/// Where a JUnit test ran is its host, not a tentacle: the run page and the reports say so.
+#[test]
+fn a_junit_hosts_findings_name_the_host() {
+    let runs = tempfile::tempdir().unwrap();
+    for (r, failed) in [(1, false), (2, true)] {
+        let dir = runs.path().join(format!("calc/run-{r}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let body = if failed {
+            "<failure message=\"boom\">x</failure>"
+        } else {
+            ""
+        };
+        std::fs::write(
+            dir.join("junit.xml"),
+            format!("<testsuite name=\"CalcTest\" hostname=\"ci-runner-1\"><testcase classname=\"CalcTest\" name=\"testAdd\">{body}</testcase></testsuite>"),
+        )
+        .unwrap();
+    }
+    let (_tmp, site, out) = build(&[runs.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = site.join("calc/run-2");
+    let page = read(&run.join("index.html"));
+    assert!(
+        page.contains("<th>test</th><th>host</th><th>detail</th>"),
+        "{page}"
+    );
+    assert!(!page.contains("<th>tentacle</th>"));
+    let report = read(&run.join("summary_report.md"));
+    assert!(
+        report.contains("| Test group | Test | Host | Detail |"),
+        "{report}"
+    );
+    assert!(report.contains("| Test group | Groups<br>run"), "{report}");
+    assert!(!report.contains("Tentacle"), "{report}");
+}
+
+#[test]
 fn same_inputs_give_a_byte_identical_site() {
     let one = tempfile::tempdir().unwrap();
     let two = tempfile::tempdir().unwrap();
@@ -429,6 +517,14 @@ fn a_run_page_shows_the_head_of_a_long_list_and_pages_all_of_it() {
     // The damage is told before the lists, in the header.
     let head = &page[..page.find("id=\"new\"").unwrap()];
     assert!(head.contains("<tr><th>Outcomes</th><td><span class=\"o failed\">1505 failed</span> ("));
+    // The summary report lists the first 1,000 failing tests and says how many more there are.
+    let report = read(&dir.join("summary_report.md"));
+    let failures = &report[report.find("## Failures").unwrap()..];
+    assert_eq!(failures.matches("| **[FAIL](").count(), 1000, "{failures}");
+    assert!(
+        failures.contains("+505 more failing tests: see [the run page](index.html#failures)."),
+        "{failures}"
+    );
     assert_eq!(
         new.matches("<tr><td>").count(),
         200,

@@ -63,6 +63,34 @@ fn pytest_report_log_counts_as_pytest_does() {
         .collect();
     assert!(tests.contains(&"tests/test_advanced.py::test_export_csv"));
     assert!(tests.contains(&"tests/test_advanced.py::test_export_csv [teardown]"));
+    // It ran 3 times (--reruns 2): each rerun's teardown error is part of that attempt, not
+    // one of its own (pytest's "15 rerun" counts those 2 teardown reports too: 13 attempts).
+    let attempts = |test: &str| {
+        v["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["test"] == test)
+            .unwrap()["attempts"]
+            .clone()
+    };
+    assert_eq!(
+        attempts("tests/test_advanced.py::test_export_csv"),
+        serde_json::json!(["failed", "failed", "failed"])
+    );
+    let reruns: usize = v["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["attempts"].as_array().unwrap().len() - 1)
+        .sum();
+    assert_eq!(reruns, 13);
+    let (_t, site, _) = build(&[&sample("pytest/nightly/run-001")], &[]);
+    let page = read(&site.join("nightly/run-001/tests_test_advanced.py/index.html"));
+    assert!(
+        page.contains("<td>failed <small>(attempt 3 of 3)</small>"),
+        "{page}"
+    );
     // The module that fails to import (run-002) is an error of the run, not "no failures":
     // "5 failed, 11 passed, 2 skipped, 1 xfailed, 1 xpassed, 3 errors".
     let v = summary_json(&sample("pytest/nightly/run-002"), &[]);
@@ -136,6 +164,13 @@ fn surefire_reruns() {
     let v = summary_json(&sample("maven/ci/run-001"), &[]);
     assert_eq!(totals(&v), [5, 2, 1, 1, 0, 0, 0, 9]);
     assert_eq!(flaky(&v).len(), 1);
+    // The matrix cell of the flaky test shows its failed run before the pass.
+    let (_t, site, _) = build(&[&sample("maven/ci/run-001")], &[]);
+    let page = read(&site.join("ledger-ci/run-001/index.html"));
+    assert!(
+        page.contains("<td class=\"cell flaky\"><span class=\"o failed\" title=\"attempt 1: FAIL\">FAIL</span> <a class=\"o passed\""),
+        "{page}"
+    );
 }
 
 #[test]
@@ -204,12 +239,46 @@ fn ctrf_schemas() {
     // The current schema (jest-ctrf-json-reporter): 12 tests, 6 passed, 3 failed, 2 pending, 1 other.
     let v = summary_json(&sample("ctrf/web/run-001"), &[]);
     assert_eq!(totals(&v), [6, 3, 0, 2, 0, 0, 1, 12]);
+    // The run page's outcomes add up to the 12 as well.
+    let (_t, site, _) = build(&[&sample("ctrf/web")], &[]);
+    let page = read(&site.join("web/jest-ctrf-001/index.html"));
+    assert!(
+        page.contains(
+            "<span class=\"o skipped\">2 skipped</span> · <span class=\"o other\">1 other</span>"
+        ),
+        "{page}"
+    );
     // The 2024 schema, hand-written: 3 passed, 2 failed, 1 skipped, 1 other; flaky by `flaky`.
     let v = summary_json(&sample("ctrf/legacy/run-001"), &[]);
     assert_eq!(totals(&v), [3, 2, 0, 1, 0, 0, 1, 7]);
     // The old vitest reporter: 5 "tests", 3 passed, 2 failed.
     let v = summary_json(&sample("ctrf/web-vitest/run-001"), &[]);
     assert_eq!(totals(&v), [3, 2, 0, 0, 0, 0, 0, 5]);
+}
+
+/// Playwright and Jest write absolute paths of the CI machine: the checkout folder, named
+/// after the repository, is where the repository's own path starts.
+#[test]
+fn ctrf_absolute_paths_become_source_links() {
+    let runs = tempfile::tempdir().unwrap();
+    let run = runs.path().join("web/run-1");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::write(
+        run.join("ctrf-report.json"),
+        r#"{"results": {"tool": {"name": "playwright"},
+            "summary": {"tests": 1, "passed": 0, "failed": 1, "start": 1767520800000, "stop": 1767520865000},
+            "tests": [{"name": "adds to cart", "status": "failed", "duration": 12, "suite": ["cart.spec.ts", "Cart"],
+                       "filePath": "/home/runner/work/web/web/tests/cart.spec.ts", "line": 5}],
+            "environment": {"repositoryUrl": "https://github.com/acme/web", "commit": "0123456789abcdef0123456789abcdef01234567", "branchName": "main"}}}"#,
+    )
+    .unwrap();
+    let (_t, site, out) = build(&[runs.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = read(&site.join("web/run-1/index.html"));
+    assert!(
+        page.contains("href=\"https://github.com/acme/web/blob/0123456789abcdef0123456789abcdef01234567/tests/cart.spec.ts#L5\""),
+        "{page}"
+    );
 }
 
 #[test]
@@ -297,7 +366,7 @@ fn forced_input_format() {
 fn one_testbed_of_mixed_formats() {
     let (_t, site, out) = build(&[&sample("mixed")], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let bed = read(&site.join("nightly/index.html"));
+    let bed = read(&site.join("mixed-nightly/index.html"));
     let pos: Vec<usize> = ["run-012", "run-011", "run-010"]
         .iter()
         .map(|r| bed.find(&format!(">{r}<")).unwrap())
@@ -308,15 +377,17 @@ fn one_testbed_of_mixed_formats() {
         ("run-011", "ctrf"),
         ("run-012", "pytest-reportlog"),
     ] {
-        let page = read(&site.join(format!("nightly/{run}/index.html")));
+        let page = read(&site.join(format!("mixed-nightly/{run}/index.html")));
         assert!(
             page.contains(&format!("<td>{format}</td>")),
             "{run} is {format}"
         );
         assert!(site
-            .join(format!("nightly/{run}/summary_report.md"))
+            .join(format!("mixed-nightly/{run}/summary_report.md"))
             .is_file());
-        assert!(site.join(format!("nightly/{run}/pr_report.md")).is_file());
+        assert!(site
+            .join(format!("mixed-nightly/{run}/pr_report.md"))
+            .is_file());
     }
 }
 

@@ -275,6 +275,66 @@ fn history_pages_and_testbed_rankings() {
     );
 }
 
+/// A test that a pull request broke still passes on its branch: its strip and facts are the
+/// branch's runs, and the PR run is listed apart below them.
+#[test]
+fn a_pr_runs_failure_is_listed_apart_from_the_strip() {
+    let (_tmp, site, out) = build(&[Path::new(HISTORY)], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let section = history_section(
+        &site.join("ch_hans_1"),
+        "RUN-TESTS_STANDARD",
+        "basics/pr_breaks.py",
+    );
+    let pr = "ch_hans_1_20261031-150000";
+    let (strip_and_facts, pr_line) = section
+        .split_once("<p class=\"facts pr-runs\">")
+        .unwrap_or_else(|| panic!("no PR line: {section}"));
+    assert!(
+        strip_and_facts.contains("<span class=\"o passed\">pass</span> since")
+            && strip_and_facts.contains("never failed"),
+        "{section}"
+    );
+    assert!(
+        !strip_and_facts.contains(pr),
+        "the PR run is not in the strip: {section}"
+    );
+    assert!(
+        pr_line.starts_with(&format!("In pull requests: <a href=\"../{pr}/index.html\">{pr}</a> <span class=\"o failed\">FAIL</span></p>")),
+        "{pr_line}"
+    );
+    // A streak that began after the PR run begins where the strip says, not at the PR run
+    // (flip_flop fails in odd runs; the PR came between runs 30 and 31).
+    let bed = site.join("ch_hans_1");
+    let flip = history_section(&bed, "RUN-TESTS_STANDARD", "extmod/flip_flop.py");
+    assert!(
+        flip.contains("FAIL</span> since <a href=\"../ch_hans_1_20261101-030000/index.html\">"),
+        "{flip}"
+    );
+    // Nor is the PR run a point of a runtime chart.
+    let chaos = history_section(&bed, "RUN-PERFBENCH", "perf_bench/bm_chaos.py");
+    assert!(
+        chaos.contains("<title>ch_hans_1_20261001-030000: "),
+        "{chaos}"
+    );
+    assert!(!chaos.contains(&format!("<title>{pr}: ")), "{chaos}");
+}
+
+/// A ranked test is named once: pytest's test ids and Jest's titles start with their group.
+#[test]
+fn rankings_name_a_test_once() {
+    let (_tmp, site, out) = build(&[&samples().join("pytest")], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let t = read(&site.join("nightly/index.html"));
+    let tests = &t[t.find("<h3>Tests</h3>").unwrap()..];
+    let tests = &tests[..tests.find("</table>").unwrap()];
+    assert!(
+        tests.contains("\">tests/test_advanced.py::test_export_csv</a>"),
+        "{tests}"
+    );
+    assert!(!tests.contains("tests/test_advanced.py tests/"), "{tests}");
+}
+
 /// The real samples, classified by hand. 205450 (master, 2026-02-26 20:54) has no earlier
 /// master run: every failure is new ("no baseline"), except extmod/time_time_ns.py on
 /// ADA_ITSYBITSY_M0, which failed in attempt a and passed in b (flaky). Read off its
@@ -495,6 +555,43 @@ fn tests_that_no_longer_run_are_folded_away() {
             "did not run</span> since <a href=\"../run-3/index.html\">run-3</a> · failing when it last ran, since <a href=\"../run-2/index.html\">run-2</a>"
         ),
         "{dropped}"
+    );
+}
+
+/// A test that failed and then passed in its rerun: its history shows the failed attempt's
+/// message, and the run's flaky finding carries it.
+#[test]
+fn a_flaky_tests_latest_failure_is_its_failed_attempt() {
+    let runs = tempfile::tempdir().unwrap();
+    write_junit(
+        &runs.path().join("bed/run-1"),
+        [("pkg.M".to_string(), "test_net".to_string(), false)],
+    );
+    let run2 = runs.path().join("bed/run-2");
+    std::fs::create_dir_all(&run2).unwrap();
+    std::fs::write(
+        run2.join("junit.xml"),
+        "<testsuite name=\"suite\"><testcase classname=\"pkg.M\" name=\"test_net\">\
+         <flakyFailure message=\"timeout after 5s\" type=\"TimeoutException\">\
+         <stackTrace>TimeoutException at Net.java:9</stackTrace></flakyFailure></testcase></testsuite>",
+    )
+    .unwrap();
+    let (_tmp, site, out) = build(&[runs.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let section = history_section(&site.join("bed"), "suite", "pkg.M::test_net");
+    assert!(
+        section.contains("Latest failure: <a href=\"../run-2/index.html\">run-2</a>"),
+        "{section}"
+    );
+    assert!(section.contains("timeout after 5s"), "{section}");
+    assert!(!section.contains("(no message)"), "{section}");
+    let summary: Value = serde_json::from_str(&read(&site.join("bed/run-2/summary.json"))).unwrap();
+    assert!(
+        summary["flaky"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("timeout after 5s")),
+        "{}",
+        summary["flaky"]
     );
 }
 
