@@ -144,11 +144,58 @@ fn remove_tree(dir: &Path) {
 }
 
 /// Writes one file atomically: a temporary file beside it, then a rename.
+///
+/// The rename is only for regular files. A path that names something else (`/dev/null`, a
+/// FIFO, a terminal) is written in place: renaming over it would replace a device node with a
+/// file, for every program on the machine when run as root. A symlink is followed, so the link
+/// stays a link. A replaced file keeps its permissions; a new one gets 0644, not the
+/// temporary file's 0600, since reports are made to be read by others.
 pub fn write_file_atomic(path: &Path, data: &[u8]) -> Result<(), OutputError> {
-    let abs = absolute(path);
+    let abs = match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(io(path))?;
+            return f.write_all(data).map_err(io(path));
+        }
+        Ok(_) => absolute(path).canonicalize().map_err(io(path))?,
+        Err(_) => follow_links(&absolute(path)),
+    };
     let parent = abs.parent().unwrap_or(Path::new("."));
     let mut f = tempfile::NamedTempFile::new_in(parent).map_err(io(parent))?;
     f.write_all(data).map_err(io(path))?;
+    if let Some(perms) = fs::metadata(&abs)
+        .map(|m| m.permissions())
+        .ok()
+        .or_else(new_file_permissions)
+    {
+        f.as_file().set_permissions(perms).map_err(io(path))?;
+    }
     f.persist(&abs).map_err(|e| io(path)(e.error))?;
     Ok(())
+}
+
+/// Where a chain of symlinks ends, for a path whose file does not exist yet (a dangling link
+/// is written through too). Gives up after 40 links, as the kernel does.
+fn follow_links(path: &Path) -> PathBuf {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::read_link(&p) {
+            Ok(to) => p = p.parent().unwrap_or(Path::new("/")).join(to),
+            Err(_) => break,
+        }
+    }
+    p
+}
+
+#[cfg(unix)]
+fn new_file_permissions() -> Option<fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn new_file_permissions() -> Option<fs::Permissions> {
+    None
 }

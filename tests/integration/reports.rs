@@ -330,6 +330,59 @@ fn summary_writes_a_file_and_rejects_non_runs() {
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
 }
 
+/// `-o` names what the user has: a symlink stays a link, a FIFO (or `/dev/null`, which a
+/// test must not risk) is written in place, not renamed over; a new file is readable by all.
+#[cfg(unix)]
+#[test]
+fn summary_output_keeps_links_and_special_files() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let tmp = tempfile::tempdir().unwrap();
+    let run = octoprobe("synthetic/proposal_2025-04-18");
+    let summary_to = |path: &std::path::Path| {
+        let out = testpress([
+            "summary",
+            run.to_str().unwrap(),
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+
+    let real = tmp.path().join("real.md");
+    let link = tmp.path().join("link.md");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    summary_to(&link);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(
+        read(&real).contains("# Octoprobe test report"),
+        "{}",
+        read(&real)
+    );
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+
+    let fifo = tmp.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    summary_to(&fifo);
+    // Checked before joining: a reader left on a replaced FIFO would wait forever.
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert!(reader.join().unwrap().contains("# Octoprobe test report"));
+}
+
 /// A JUnit run of thousands of suites: the PR report's table lists the failing groups only
 /// and the report stays under the comment limit.
 #[test]
