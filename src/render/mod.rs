@@ -49,15 +49,13 @@ pub struct SiteOptions {
     pub previous: Option<PathBuf>,
 }
 
-/// Names the site writes itself; input files with these names are not copied over them.
-const GENERATED: &[&str] = &[
-    "index.html",
-    "summary.json",
-    "octoprobe_summary_report.md",
-    "octoprobe_pr_report.md",
-    "summary_report.md",
-    "pr_report.md",
-];
+/// Whether the site writes a file of this name into `run`'s folder itself: an input file of
+/// that name is not copied over it. Only the run's own report names count, so a MicroPython
+/// run keeps the `octoprobe_summary_report.md` its tool wrote (its files list links it).
+fn generated(run: &Run, name: &str) -> bool {
+    let (summary, pr) = report_names(run);
+    ["index.html", "summary.json", summary, pr].contains(&name)
+}
 
 /// Writes into the staging folder. Where the site being replaced already holds the same
 /// bytes at the same place, that file is hard-linked instead: it keeps its modification
@@ -303,11 +301,7 @@ fn write_run(
     let dir = out.join(bed_slug).join(&run.slug);
     fs::create_dir_all(&dir).map_err(io(&dir))?;
     let redactor = Redactor::new(&run.secrets);
-    for f in run
-        .files
-        .iter()
-        .filter(|f| !GENERATED.contains(&f.as_str()))
-    {
+    for f in run.files.iter().filter(|f| !generated(run, f)) {
         debug_assert!(paths::is_safe_relative(f));
         copy_redacted(o, &run.path.join(f), &dir.join(f), &redactor)?;
     }

@@ -306,6 +306,38 @@ fn micropython_files_alone_with_perf_figures() {
     );
 }
 
+/// A MicroPython run folder as mptest leaves it: its own `octoprobe_summary_report.md` is not
+/// a name the site writes for it (it writes `summary_report.md`), so it is copied and the
+/// run page's files list links it.
+#[test]
+fn micropython_run_keeps_its_own_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("rpi_pico/run-perfbench-001");
+    std::fs::create_dir_all(&run).unwrap();
+    let src = sample("micropython/rpi_pico/run-perfbench-001");
+    for f in ["testresults.txt", "run.json", "_results.json"] {
+        std::fs::copy(src.join(f), run.join(f)).unwrap();
+    }
+    std::fs::write(
+        run.join("octoprobe_summary_report.md"),
+        "# mptest's own report\n",
+    )
+    .unwrap();
+    let (_t, site, out) = build(&[&run], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = site.join("rpi_pico/run-perfbench-001");
+    let page = read(&dir.join("index.html"));
+    assert!(
+        page.contains(r#"href="octoprobe_summary_report.md""#),
+        "{page}"
+    );
+    assert_eq!(
+        read(&dir.join("octoprobe_summary_report.md")),
+        "# mptest's own report\n"
+    );
+    assert!(read(&dir.join("summary_report.md")).starts_with('#'));
+}
+
 #[test]
 fn bazel_and_odd_junit() {
     // Bazel's test.xml: status/duration attributes, a skipped test, a second suite of the
