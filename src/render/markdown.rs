@@ -14,19 +14,48 @@ pub const PR_REPORT_LIMIT: usize = 65_000;
 
 /// Where links into the site point: relative to the run folder, or absolute under `--site-url`.
 #[derive(Debug, Clone)]
-pub struct LinkBase(pub String);
+pub struct LinkBase {
+    /// "" (relative), or the run folder's URL, ending in '/'.
+    base: String,
+    /// How much of `base` is the site's own URL: `../` never climbs above it.
+    root: usize,
+}
 
 impl LinkBase {
     /// `site_url` + the run's path in the site, or "" (relative).
     pub fn new(site_url: Option<&str>, run_path: &str) -> LinkBase {
         match site_url {
-            Some(u) => LinkBase(format!("{}/{}/", u.trim_end_matches('/'), run_path)),
-            None => LinkBase(String::new()),
+            Some(u) => {
+                let root = format!("{}/", u.trim_end_matches('/'));
+                LinkBase {
+                    root: root.len(),
+                    base: format!("{root}{run_path}/"),
+                }
+            }
+            None => LinkBase {
+                base: String::new(),
+                root: 0,
+            },
         }
     }
 
+    /// `rel` (a path from the run folder) as a link; under a site URL its `../` are resolved,
+    /// since a URL that keeps them reads as broken and some chat clients do not resolve them.
     fn to(&self, rel: &str) -> String {
-        format!("{}{}", self.0, rel)
+        if self.base.is_empty() {
+            return rel.to_string();
+        }
+        let mut end = self.base.len();
+        let mut rel = rel;
+        while let Some(rest) = rel.strip_prefix("../") {
+            if end <= self.root {
+                break;
+            }
+            // The last segment of base[..end] (which ends in '/') goes.
+            end = self.base[..end - 1].rfind('/').map_or(self.root, |i| i + 1);
+            rel = rest;
+        }
+        format!("{}{rel}", &self.base[..end.max(self.root)])
     }
 }
 
@@ -732,4 +761,33 @@ fn fit(out: String, base: &LinkBase) -> String {
     }
     let end = out[..end].rfind('\n').unwrap_or(end);
     format!("{}{note}", &out[..end])
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::LinkBase;
+
+    #[test]
+    fn site_url_links_have_no_dot_dot() {
+        let b = LinkBase::new(Some("https://r.example.org/ci/"), "nightly/run-003");
+        assert_eq!(
+            b.to("../run-002/index.html"),
+            "https://r.example.org/ci/nightly/run-002/index.html"
+        );
+        assert_eq!(
+            b.to("../../index.html"),
+            "https://r.example.org/ci/index.html"
+        );
+        assert_eq!(
+            b.to("../../../x"),
+            "https://r.example.org/ci/../x",
+            "never above the site; a path that climbs out stays visible"
+        );
+        assert_eq!(
+            b.to("g/index.html"),
+            "https://r.example.org/ci/nightly/run-003/g/index.html"
+        );
+        let rel = LinkBase::new(None, "nightly/run-003");
+        assert_eq!(rel.to("../run-002/index.html"), "../run-002/index.html");
+    }
 }
