@@ -705,6 +705,15 @@ pub fn pr_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase) -> S
     if !run.error.is_empty() {
         let _ = writeln!(out, "**Error: {}**\n", md_escape(&run.error));
     }
+    if !run.problems.is_empty() {
+        // The counts below leave out what could not be read: a reviewer must know.
+        let _ = writeln!(
+            out,
+            "**Input problems: {}**: some result files could not be read, and the counts below leave them out (see [the run page]({})).\n",
+            run.problems.len(),
+            url(&base.to("index.html"))
+        );
+    }
     if cmp.compared {
         comparison(&mut out, run, cmp, base, 25);
         out.push('\n');
