@@ -510,7 +510,7 @@ pub(crate) fn load_group(name: &str, dir: &Path) -> (GroupAttempt, Vec<String>, 
         g.board_variant = board_variant(&g.tentacle_variant);
     }
     if g.tentacle_mcu.is_empty() {
-        g.tentacle_mcu = platform.unwrap_or_default();
+        g.tentacle_mcu = platform.map(|p| port_of_platform(&p)).unwrap_or_default();
     }
     let attempt = if from_name.attempt.is_empty() {
         parse_dir_name(&g.testid).attempt
@@ -549,6 +549,18 @@ pub(crate) fn load_group(name: &str, dir: &Path) -> (GroupAttempt, Vec<String>, 
         ..GroupAttempt::default()
     };
     (group, problems, password)
+}
+
+/// The MicroPython port for run-tests.py's `platform` (its board's `sys.platform`), as
+/// `tentacle_mcu` names ports: a pyboard is the stm32 port, a Linux or macOS host the unix one.
+fn port_of_platform(platform: &str) -> String {
+    match platform {
+        "pyboard" => "stm32",
+        "linux" | "darwin" | "freebsd" => "unix",
+        "win32" => "windows",
+        other => other,
+    }
+    .to_string()
 }
 
 #[cfg(test)]
