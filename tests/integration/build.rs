@@ -35,6 +35,11 @@ fn demo_site_has_every_page() {
         order.windows(2).all(|w| w[0] < w[1]),
         "newest first: {order:?}"
     );
+    // Its one outcome that is none of the usual ones (a timeout) shows in the runs list.
+    assert!(
+        bed.contains(r#">ch_hans_1_20260901-101500</a> <span class="badge other""#),
+        "{bed}"
+    );
 
     let run = site.join("ch_hans_1/ch_hans_1_20260901-101500");
     let page = read(&run.join("index.html"));
