@@ -221,7 +221,11 @@ impl Cache {
 
     /// Where the manifest of the site in `out` is kept (see `render::incremental`).
     pub fn site_manifest(&self, out: &Path) -> PathBuf {
-        let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+        // Components, not the string: `site`, `site/` and `./site` are one site.
+        let abs: PathBuf = std::path::absolute(out)
+            .unwrap_or_else(|_| out.to_path_buf())
+            .components()
+            .collect();
         let h = xxhash_rust::xxh3::xxh3_128(abs.as_os_str().as_encoded_bytes());
         self.dir.join("sites").join(format!("{h:032x}.bin"))
     }

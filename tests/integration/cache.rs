@@ -288,6 +288,36 @@ fn warnings(out: &std::process::Output) -> Vec<String> {
         .collect()
 }
 
+/// `-o site`, `-o site/` and `-o ./site` name one site: the second build finds it as left.
+#[test]
+fn the_output_folder_is_known_however_it_is_spelled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let run = samples().join("maven/ci/run-001");
+    let build_to = |out: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_testpress"))
+            .args([
+                "build".as_ref(),
+                run.as_os_str(),
+                "-o".as_ref(),
+                out.as_ref(),
+            ])
+            .arg("--cache-dir")
+            .arg(&cache)
+            .current_dir(tmp.path())
+            .env("CI", "true")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        stderr(&o)
+    };
+    assert!(build_to("site").contains("built "));
+    for spelling in ["site/", "./site", "site/."] {
+        let err = build_to(spelling);
+        assert!(err.contains("nothing changed"), "{spelling}: {err}");
+    }
+}
+
 #[test]
 fn a_build_with_nothing_changed_writes_nothing_and_says_the_same() {
     let tmp = tempfile::tempdir().unwrap();
