@@ -322,6 +322,10 @@ pub struct CiInfo {
     pub pr: Option<String>,
     pub ci_url: Option<String>,
     pub job: Option<String>,
+    /// The folder the repository was checked out to on the CI machine (`$GITHUB_WORKSPACE`,
+    /// `$CI_PROJECT_DIR`, Jenkins' `$WORKSPACE`): absolute test file paths under it become
+    /// source links.
+    pub checkout: Option<String>,
 }
 
 impl Run {

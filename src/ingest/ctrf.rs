@@ -204,6 +204,7 @@ pub fn read(v: &Value, label: &str) -> Ctrf {
             pr: None,
             ci_url: opt("buildUrl"),
             job: opt("buildName"),
+            checkout: None,
         },
         testbed: opt("testEnvironment").or_else(|| opt("appName")),
     }

@@ -167,6 +167,7 @@ fn run_json(v: &Value) -> RunJson {
             pr: s("pr"),
             ci_url: s("ci_url"),
             job: s("job"),
+            checkout: s("checkout"),
         },
     }
 }
@@ -389,6 +390,7 @@ fn load(dir: &Path, only: Option<String>, forced: Option<Format>) -> Run {
             ci.repository = ci.repository.or(c.ci.repository);
             ci.ci_url = ci.ci_url.or(c.ci.ci_url);
             ci.job = ci.job.or(c.ci.job);
+            ci.checkout = ci.checkout.or(c.ci.checkout);
             testbed = testbed.or(c.testbed);
         }
         for h in r.hostnames {
@@ -564,6 +566,7 @@ pub fn run_json_from_env(env: &dyn Fn(&str) -> Option<String>) -> Value {
         put("repository", repo);
         put("pr", pr);
         put("job", get("GITHUB_JOB"));
+        put("checkout", get("GITHUB_WORKSPACE"));
         put("trigger", get("GITHUB_EVENT_NAME"));
     } else if get("GITLAB_CI").is_some() {
         put(
@@ -595,6 +598,7 @@ pub fn run_json_from_env(env: &dyn Fn(&str) -> Option<String>) -> Value {
             get("CI_JOB_URL").or_else(|| get("CI_PIPELINE_URL")),
         );
         put("job", get("CI_JOB_NAME"));
+        put("checkout", get("CI_PROJECT_DIR"));
         put("trigger", get("CI_PIPELINE_SOURCE"));
     } else if get("JENKINS_URL").is_some() || get("BUILD_URL").is_some() {
         put("testbed", get("JOB_NAME"));
@@ -613,6 +617,7 @@ pub fn run_json_from_env(env: &dyn Fn(&str) -> Option<String>) -> Value {
         put("pr", get("CHANGE_URL").or_else(|| get("CHANGE_ID")));
         put("ci_url", get("BUILD_URL"));
         put("job", get("JOB_NAME"));
+        put("checkout", get("WORKSPACE"));
         put("trigger", get("BUILD_CAUSE"));
     }
     put(

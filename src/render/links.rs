@@ -53,7 +53,9 @@ pub fn file_url(run: &Run, file: &str, line: Option<u32>) -> Option<String> {
     }
     let rev = r.commit.as_ref().or(r.branch.as_ref())?;
     let file = match file.strip_prefix('/') {
-        Some(_) => in_checkout(file, &r.repo_url)?,
+        Some(_) => {
+            under(file, run.ci.checkout.as_deref()).or_else(|| in_checkout(file, &r.repo_url))?
+        }
         None => file.trim_start_matches("./"),
     };
     if !paths::is_safe_relative(file) {
@@ -74,6 +76,12 @@ pub fn file_url(run: &Run, file: &str, line: Option<u32>) -> Option<String> {
         u.push_str(&format!("#L{l}"));
     }
     Some(u)
+}
+
+/// The path of `file` below the folder `checkout` (as `run.json` recorded it), if it is there.
+fn under<'a>(file: &'a str, checkout: Option<&str>) -> Option<&'a str> {
+    let rest = file.strip_prefix(checkout?.trim_end_matches('/'))?;
+    rest.strip_prefix('/').filter(|r| !r.is_empty())
 }
 
 /// The path inside the repository of an absolute `file` on the producer's machine, found by

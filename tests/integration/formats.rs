@@ -281,6 +281,44 @@ fn ctrf_absolute_paths_become_source_links() {
     );
 }
 
+/// Jenkins checks a repository out to a folder named after the job, not the repository:
+/// the `checkout` that `record` takes from `$WORKSPACE` maps its absolute paths.
+#[test]
+fn a_recorded_checkout_folder_maps_absolute_paths() {
+    let runs = tempfile::tempdir().unwrap();
+    let run = runs.path().join("web-nightly/run-1");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::write(
+        run.join("ctrf-report.json"),
+        r#"{"results": {"tool": {"name": "jest"},
+            "summary": {"tests": 1, "passed": 0, "failed": 1, "start": 1767520800000, "stop": 1767520865000},
+            "tests": [{"name": "adds to cart", "status": "failed", "duration": 12, "suite": ["cart.test.ts"],
+                       "filePath": "/var/lib/jenkins/workspace/web-nightly/src/cart.test.ts", "line": 9}]}}"#,
+    )
+    .unwrap();
+    let record = std::process::Command::new(env!("CARGO_BIN_EXE_testpress"))
+        .args(["record", run.to_str().unwrap()])
+        .env_clear()
+        .env("JENKINS_URL", "https://ci.example.org/")
+        .env("JOB_NAME", "web-nightly")
+        .env("BUILD_NUMBER", "1")
+        .env("GIT_URL", "https://github.com/acme/web.git")
+        .env("GIT_COMMIT", "0123456789abcdef0123456789abcdef01234567")
+        .env("WORKSPACE", "/var/lib/jenkins/workspace/web-nightly")
+        .output()
+        .unwrap();
+    assert!(record.status.success(), "{}", stderr(&record));
+    let meta: Value = serde_json::from_str(&read(&run.join("run.json"))).unwrap();
+    assert_eq!(meta["checkout"], "/var/lib/jenkins/workspace/web-nightly");
+    let (_t, site, out) = build(&[runs.path()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = read(&site.join("web-nightly/1/index.html"));
+    assert!(
+        page.contains("href=\"https://github.com/acme/web/blob/0123456789abcdef0123456789abcdef01234567/src/cart.test.ts#L9\""),
+        "{page}"
+    );
+}
+
 #[test]
 fn micropython_files_alone_with_perf_figures() {
     let run = sample("micropython/rpi_pico/run-perfbench-001");
