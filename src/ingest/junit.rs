@@ -144,13 +144,16 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
         message: format!("invalid XML: {e}"),
     };
     let mut starts = 0usize;
-    let mut broken = false;
+    // Why a file that had tests stopped being read: "" for its end, else the parser's error.
+    let mut broken: Option<String> = None;
     loop {
         let ev = match reader.read_event_into(&mut buf) {
             Ok(ev) => ev,
             // Broken XML after some tests (a killed writer cuts mid-tag): keep those tests.
-            Err(_) if !suites.is_empty() || case.is_some() || !out.groups.is_empty() => {
-                broken = true;
+            Err(e) if !suites.is_empty() || case.is_some() || !out.groups.is_empty() => {
+                let at_end =
+                    std::fs::metadata(path).is_ok_and(|m| reader.buffer_position() >= m.len());
+                broken = Some(if at_end { String::new() } else { e.to_string() });
                 break;
             }
             Err(e) => return Err(err(&reader, e)),
@@ -417,10 +420,12 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
             message: "no XML elements (empty file?)".into(),
         });
     }
-    if broken || !suites.is_empty() || case.is_some() {
+    if broken.is_some() || !suites.is_empty() || case.is_some() {
         // A truncated or broken file: keep what was read, and say so.
         let line = line_of(path, reader.buffer_position());
-        if let Some(c) = case.take() {
+        // A test cut off before any result element has no known outcome: counting it as
+        // passed would call a test that failed last time fixed. Left out; the warning says why.
+        if let Some(c) = case.take().filter(|c| c.kind.is_some()) {
             push_case(&mut suites, &mut out, c, label);
         }
         while let Some(s) = suites.pop() {
@@ -430,6 +435,10 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
         return Err(IngestError::Truncated {
             path: path.display().to_string(),
             line,
+            reason: match broken {
+                Some(e) if !e.is_empty() => format!("invalid XML ({e})"),
+                _ => "the file ends early".into(),
+            },
             partial: Box::new(out),
         });
     }
@@ -664,6 +673,36 @@ mod tests {
             Err(IngestError::Truncated { partial, .. }) => {
                 assert_eq!(partial.groups[0].results.len(), 1);
                 assert_eq!(partial.groups[0].results[0].outcome, Outcome::Failed);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Cut after a testcase's start tag: its outcome is unknown, so it is not a pass.
+        std::fs::write(&p, "<testsuite name=\"s\">\n<testcase name=\"ok\"/>\n<testcase name=\"broke\">\n<system-out>x").unwrap();
+        match read(&p, "cut.xml") {
+            Err(IngestError::Truncated {
+                partial, reason, ..
+            }) => {
+                let names: Vec<&str> = partial.groups[0]
+                    .results
+                    .iter()
+                    .map(|r| r.name.as_str())
+                    .collect();
+                assert_eq!(names, ["ok"]);
+                assert_eq!(reason, "the file ends early");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Broken, not cut: the parser's reason, not "ends early".
+        std::fs::write(&p, "<testsuite name=\"s\">\n<testcase name=\"ok\"/>\n<testcase name=\"a\">\n</testcas>\n</testsuite>\n").unwrap();
+        match read(&p, "cut.xml") {
+            Err(IngestError::Truncated {
+                partial, reason, ..
+            }) => {
+                assert_eq!(partial.groups[0].results.len(), 1);
+                assert!(
+                    reason.starts_with("invalid XML") && reason.contains("</testcas>"),
+                    "{reason}"
+                );
             }
             other => panic!("{other:?}"),
         }

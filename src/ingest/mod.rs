@@ -37,10 +37,12 @@ pub enum IngestError {
         column: usize,
         message: String,
     },
-    #[error("{path}:{line}: the file ends early; the tests before that line are kept")]
+    #[error("{path}:{line}: {reason}; the tests before that line are kept (one cut off before its result is left out)")]
     Truncated {
         path: String,
         line: usize,
+        /// "the file ends early", or the parser's complaint.
+        reason: String,
         partial: Box<junit::JunitFile>,
     },
 }

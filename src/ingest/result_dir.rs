@@ -197,12 +197,14 @@ fn read_file(dir: &Path, rel: &str, forced: Option<Format>) -> FileResults {
                 Err(IngestError::Truncated {
                     path,
                     line,
+                    reason,
                     partial,
                 }) => {
                     out.problems.push(
                         IngestError::Truncated {
                             path,
                             line,
+                            reason,
                             partial: Box::default(),
                         }
                         .to_string(),
