@@ -31,12 +31,19 @@ pub fn sniff(head: &str) -> bool {
         .any(|tag| body.contains(tag))
 }
 
-/// Seconds, accepting thousands separators (`1,234.5`) and rejecting junk.
+/// Seconds, accepting thousands separators (`1,234.5`, `12,345`), a decimal comma (`0,25`,
+/// as a German locale writes it) and rejecting junk.
 pub fn parse_seconds(s: &str) -> Option<f64> {
-    let cleaned: String = s
-        .chars()
-        .filter(|c| *c != ',' && !c.is_whitespace())
-        .collect();
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    // With a point, or with groups of exactly three digits after each comma, commas group
+    // thousands; a single comma followed by anything else is the decimal mark.
+    let grouped =
+        s.contains('.') || s.split(',').skip(1).all(|g| g.len() == 3) && !s.starts_with("0,");
+    let cleaned = if grouped {
+        s.replace(',', "")
+    } else {
+        s.replacen(',', ".", 1)
+    };
     cleaned
         .parse::<f64>()
         .ok()
@@ -573,6 +580,18 @@ fn finish_suite(out: &mut JunitFile, s: Suite) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_with_commas() {
+        assert_eq!(parse_seconds("1,234.5"), Some(1234.5));
+        assert_eq!(parse_seconds("12,345"), Some(12345.0));
+        assert_eq!(parse_seconds("0,25"), Some(0.25));
+        assert_eq!(parse_seconds("0,250"), Some(0.25));
+        assert_eq!(parse_seconds("12,5"), Some(12.5));
+        assert_eq!(parse_seconds(" 3.5 "), Some(3.5));
+        assert_eq!(parse_seconds("1,2,3"), None);
+        assert_eq!(parse_seconds("-1"), None);
+    }
 
     fn parse(xml: &str) -> JunitFile {
         let dir = tempfile::tempdir().unwrap();
