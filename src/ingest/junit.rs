@@ -68,6 +68,9 @@ struct Suite {
     group: GroupAttempt,
     timestamp: Option<Timestamp>,
     time: Option<f64>,
+    /// Where each test name is in `group.results`: a repeat anywhere in the suite is an
+    /// attempt (gotestsum writes failed tests first, their passing reruns with the passed).
+    names: rustc_hash::FxHashMap<String, usize>,
 }
 
 struct Case {
@@ -186,6 +189,7 @@ pub fn read(path: &Path, label: &str) -> Result<JunitFile, IngestError> {
                             group,
                             timestamp: attr(e, "timestamp").and_then(|t| Timestamp::parse(&t)),
                             time: attr(e, "time").and_then(|t| parse_seconds(&t)),
+                            names: Default::default(),
                         };
                         if empty {
                             finish_suite(&mut out, s);
@@ -506,15 +510,18 @@ fn push_case(suites: &mut Vec<Suite>, out: &mut JunitFile, mut c: Case, label: &
             },
             timestamp: None,
             time: None,
+            names: Default::default(),
         });
         suites.last_mut().unwrap().group.results.push(c.result);
         let s = suites.pop().unwrap();
         finish_suite(out, s);
         return;
     }
-    let group = &mut suites.last_mut().expect("non-empty").group;
-    if let Some(prev) = group.results.last_mut() {
-        if prev.name == c.result.name {
+    let suite = suites.last_mut().expect("non-empty");
+    let group = &mut suite.group;
+    if let Some(&i) = suite.names.get(&c.result.name) {
+        let prev = &mut group.results[i];
+        {
             let teardown = c.result.outcome == Outcome::Errored
                 && c.result
                     .extra
@@ -553,6 +560,9 @@ fn push_case(suites: &mut Vec<Suite>, out: &mut JunitFile, mut c: Case, label: &
             }
         }
     }
+    suite
+        .names
+        .insert(c.result.name.clone(), group.results.len());
     group.results.push(c.result);
 }
 
@@ -580,6 +590,28 @@ fn finish_suite(out: &mut JunitFile, s: Suite) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// gotestsum --rerun-fails writes failed tests first and the passing rerun later,
+    /// with the passed ones: one test, two attempts, not a failure and a pass.
+    #[test]
+    fn a_rerun_anywhere_in_its_suite_is_an_attempt() {
+        let f = parse(
+            r#"<testsuites><testsuite name="example.com/api/store">
+            <testcase classname="example.com/api/store" name="TestRetry_Flaky"><failure message="Failed">flaky once</failure></testcase>
+            <testcase classname="example.com/api/store" name="TestBroken"><failure message="Failed">boom</failure></testcase>
+            <testcase classname="example.com/api/store" name="TestOk"/>
+            <testcase classname="example.com/api/store" name="TestRetry_Flaky"/>
+            </testsuite></testsuites>"#,
+        );
+        let r = &f.groups[0].results;
+        let names: Vec<&str> = r.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["TestRetry_Flaky", "TestBroken", "TestOk"]);
+        assert_eq!(r[0].outcome, Outcome::Passed);
+        let attempts = &r[0].extra.as_ref().unwrap().attempts;
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].outcome, Outcome::Failed);
+        assert_eq!(attempts[0].text, "flaky once");
+    }
 
     #[test]
     fn seconds_with_commas() {
