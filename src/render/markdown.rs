@@ -673,17 +673,31 @@ pub fn pr_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase) -> S
         .as_ref()
         .and_then(|r| r.commit.clone())
         .unwrap_or_default();
-    let marker = serde_json::json!({
+    let mut marker = serde_json::json!({
         "sha": sha,
         "status": if run.error.is_empty() { "ok" } else { "error" },
         "datetime": run.time_start.as_ref().map(|t| t.raw.clone()).unwrap_or_default(),
-    })
-    .to_string()
-    .replace("--", "-\\u002d");
-    let mut out = if run.format == "octoprobe" {
+    });
+    let octoprobe = run.format == "octoprobe";
+    if !octoprobe {
+        // Several jobs comment on one pull request: a bot finds its own comment by these.
+        marker["testbed"] = run.testbed.clone().into();
+        marker["job"] = run.testbed_name.clone().into();
+    }
+    let marker = marker.to_string().replace("--", "-\\u002d");
+    let mut out = if octoprobe {
         format!("<!-- octoprobe-pr-report: {marker} -->\n### Octoprobe PR report\n\n")
+    } else if run.testbed_name.is_empty() {
+        format!(
+            "<!-- testpress-pr-report: {marker} -->\n### Test report: {}\n\n",
+            md_escape(&run.testbed)
+        )
     } else {
-        format!("<!-- testpress-pr-report: {marker} -->\n### Test report\n\n")
+        format!(
+            "<!-- testpress-pr-report: {marker} -->\n### Test report: {}, job {}\n\n",
+            md_escape(&run.testbed),
+            md_escape(&run.testbed_name)
+        )
     };
     if let Some(d) = duration_line(run, &s.total) {
         let _ = writeln!(out, "Duration: {d}\n");

@@ -330,6 +330,30 @@ fn summary_writes_a_file_and_rejects_non_runs() {
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
 }
 
+/// Several CI jobs comment on one pull request: each PR report names its testbed and job,
+/// in the heading and in the marker a bot finds its own comment by.
+#[test]
+fn a_pr_report_names_its_job() {
+    let out = testpress([
+        "summary",
+        samples().join("maven/ci/run-001").to_str().unwrap(),
+        "--format",
+        "pr",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pr = stdout(&out);
+    let first = pr.lines().next().unwrap();
+    assert!(first.starts_with("<!-- testpress-pr-report: {"), "{first}");
+    assert!(
+        first.contains(r#""testbed":"ledger-ci","job":"mvn-test"}"#),
+        "{first}"
+    );
+    assert_eq!(
+        pr.lines().nth(1),
+        Some("### Test report: ledger-ci, job mvn-test")
+    );
+}
+
 /// `-o` names what the user has: a symlink stays a link, a FIFO (or `/dev/null`, which a
 /// test must not risk) is written in place, not renamed over; a new file is readable by all.
 #[cfg(unix)]
