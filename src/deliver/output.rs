@@ -151,16 +151,21 @@ fn remove_tree(dir: &Path) {
 /// stays a link. A replaced file keeps its permissions; a new one gets 0644, not the
 /// temporary file's 0600, since reports are made to be read by others.
 pub fn write_file_atomic(path: &Path, data: &[u8]) -> Result<(), OutputError> {
+    // /dev/stdout, /dev/fd/N, /proc/self/fd/N name an open file, maybe one the shell opened
+    // for appending (`-o /dev/stdout >> log`): append to it as the shell would, never
+    // replace what it leads to.
+    let special = path.starts_with("/dev") || path.starts_with("/proc");
     let abs = match fs::metadata(path) {
-        Ok(meta) if !meta.is_file() => {
+        Ok(meta) if special || !meta.is_file() => {
             let mut f = fs::OpenOptions::new()
-                .write(true)
+                .append(true)
                 .open(path)
                 .map_err(io(path))?;
             return f.write_all(data).map_err(io(path));
         }
         Ok(_) => absolute(path).canonicalize().map_err(io(path))?,
-        Err(_) => follow_links(&absolute(path)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => follow_links(&absolute(path))?,
+        Err(e) => return Err(io(path)(e)),
     };
     let parent = abs.parent().unwrap_or(Path::new("."));
     let mut f = tempfile::NamedTempFile::new_in(parent).map_err(io(parent))?;
@@ -177,16 +182,18 @@ pub fn write_file_atomic(path: &Path, data: &[u8]) -> Result<(), OutputError> {
 }
 
 /// Where a chain of symlinks ends, for a path whose file does not exist yet (a dangling link
-/// is written through too). Gives up after 40 links, as the kernel does.
-fn follow_links(path: &Path) -> PathBuf {
+/// is written through too). A chain still going after 40 links is a loop, as for the kernel.
+fn follow_links(path: &Path) -> Result<PathBuf, OutputError> {
     let mut p = path.to_path_buf();
     for _ in 0..40 {
         match fs::read_link(&p) {
             Ok(to) => p = p.parent().unwrap_or(Path::new("/")).join(to),
-            Err(_) => break,
+            Err(_) => return Ok(p),
         }
     }
-    p
+    Err(io(path)(std::io::Error::other(
+        "too many levels of symbolic links",
+    )))
 }
 
 #[cfg(unix)]

@@ -35,14 +35,25 @@ pub fn sniff(head: &str) -> bool {
 /// as a German locale writes it) and rejecting junk.
 pub fn parse_seconds(s: &str) -> Option<f64> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    // With a point, or with groups of exactly three digits after each comma, commas group
-    // thousands; a single comma followed by anything else is the decimal mark.
-    let grouped =
-        s.contains('.') || s.split(',').skip(1).all(|g| g.len() == 3) && !s.starts_with("0,");
-    let cleaned = if grouped {
-        s.replace(',', "")
-    } else {
-        s.replacen(',', ".", 1)
+    // With both marks, the later one is the decimal mark (`1,234.5`, `1.234,5`). A lone
+    // comma groups thousands only when each group after it has three digits and the first
+    // is a number that needs grouping (`12,345`); `0,250`, `,5` and `12,5` are decimal.
+    let cleaned = match (s.rfind('.'), s.rfind(',')) {
+        (Some(p), Some(c)) if c > p => s.replace('.', "").replacen(',', ".", 1),
+        (Some(_), _) => s.replace(',', ""),
+        (None, Some(_)) => {
+            let mut groups = s.split(',');
+            let first = groups.next().unwrap_or("");
+            let grouped = (1..=3).contains(&first.len())
+                && !first.starts_with('0')
+                && groups.all(|g| g.len() == 3);
+            if grouped {
+                s.replace(',', "")
+            } else {
+                s.replacen(',', ".", 1)
+            }
+        }
+        (None, None) => s,
     };
     cleaned
         .parse::<f64>()
@@ -519,45 +530,49 @@ fn push_case(suites: &mut Vec<Suite>, out: &mut JunitFile, mut c: Case, label: &
     }
     let suite = suites.last_mut().expect("non-empty");
     let group = &mut suite.group;
+    let teardown = c.result.outcome == Outcome::Errored
+        && c.result
+            .extra
+            .as_ref()
+            .is_some_and(|x| x.message.contains("teardown"));
+    if teardown && suite.names.contains_key(&c.result.name) {
+        // pytest writes a second testcase when the teardown of a test errors too; a rerun's
+        // teardown error then meets the first one's below.
+        c.result.name = format!("{} [teardown]", c.result.name);
+    }
     if let Some(&i) = suite.names.get(&c.result.name) {
-        let prev = &mut group.results[i];
-        {
-            let teardown = c.result.outcome == Outcome::Errored
-                && c.result
-                    .extra
-                    .as_ref()
-                    .is_some_and(|x| x.message.contains("teardown"));
-            if teardown {
-                // pytest writes a second testcase when the teardown of a test errors too.
-                c.result.name = format!("{} [teardown]", c.result.name);
-            } else {
-                // The same test again: an earlier attempt (reruns, `go test -count`).
-                let earlier = std::mem::replace(prev, c.result);
-                let rerun_without_detail =
-                    group.testgroup == "pytest" && earlier.outcome == Outcome::Passed;
-                let mut attempts = earlier
-                    .extra
-                    .map(|mut x| std::mem::take(&mut x.attempts))
-                    .unwrap_or_default();
-                attempts.push(PriorAttempt {
-                    // pytest-rerunfailures writes a rerun as a testcase without its failure.
-                    outcome: if rerun_without_detail {
-                        Outcome::Failed
-                    } else {
-                        earlier.outcome
-                    },
-                    message: if rerun_without_detail {
-                        "rerun (pytest-rerunfailures keeps no detail in JUnit)".into()
-                    } else {
-                        String::new()
-                    },
-                    text: earlier.text,
-                });
-                let x = prev.extra_mut();
-                attempts.append(&mut x.attempts);
-                x.attempts = attempts;
-                return;
-            }
+        let adjacent = i + 1 == group.results.len();
+        // A rerun follows a failure; a test that passed, met again further on, is another
+        // test of the same name (JUnit 5 dynamic tests), not a rerun.
+        let ended_well = matches!(group.results[i].outcome, Outcome::Passed | Outcome::Skipped);
+        if adjacent || !ended_well {
+            // The same test again: an earlier attempt (reruns, `go test -count`).
+            let prev = &mut group.results[i];
+            let earlier = std::mem::replace(prev, c.result);
+            let rerun_without_detail =
+                group.testgroup == "pytest" && earlier.outcome == Outcome::Passed;
+            let mut attempts = earlier
+                .extra
+                .map(|mut x| std::mem::take(&mut x.attempts))
+                .unwrap_or_default();
+            attempts.push(PriorAttempt {
+                // pytest-rerunfailures writes a rerun as a testcase without its failure.
+                outcome: if rerun_without_detail {
+                    Outcome::Failed
+                } else {
+                    earlier.outcome
+                },
+                message: if rerun_without_detail {
+                    "rerun (pytest-rerunfailures keeps no detail in JUnit)".into()
+                } else {
+                    String::new()
+                },
+                text: earlier.text,
+            });
+            let x = prev.extra_mut();
+            attempts.append(&mut x.attempts);
+            x.attempts = attempts;
+            return;
         }
     }
     suite
@@ -613,6 +628,40 @@ mod tests {
         assert_eq!(attempts[0].text, "flaky once");
     }
 
+    /// A passed test met again further on in its suite is another test of that name (JUnit 5
+    /// dynamic tests), not a rerun; a rerun's teardown error joins the first one's.
+    #[test]
+    fn a_passed_test_met_again_is_another_test() {
+        let f = parse(
+            r#"<testsuite name="Validation">
+            <testcase classname="Validation" name="valid input"/>
+            <testcase classname="Validation" name="other"/>
+            <testcase classname="Validation" name="valid input"><failure message="no">x</failure></testcase>
+            </testsuite>"#,
+        );
+        let r = &f.groups[0].results;
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[2].outcome, Outcome::Failed);
+        let f = parse(
+            r#"<testsuite name="pytest">
+            <testcase classname="t.m" name="test_a"><failure message="f">x</failure></testcase>
+            <testcase classname="t.m" name="test_a"><error message="failed on teardown with x">t</error></testcase>
+            <testcase classname="t.m" name="test_b"/>
+            <testcase classname="t.m" name="test_a"/>
+            <testcase classname="t.m" name="test_a"><error message="failed on teardown with y">t</error></testcase>
+            </testsuite>"#,
+        );
+        let names: Vec<&str> = f.groups[0]
+            .results
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["t.m::test_a", "t.m::test_a [teardown]", "t.m::test_b"]
+        );
+    }
+
     #[test]
     fn seconds_with_commas() {
         assert_eq!(parse_seconds("1,234.5"), Some(1234.5));
@@ -622,6 +671,9 @@ mod tests {
         assert_eq!(parse_seconds("12,5"), Some(12.5));
         assert_eq!(parse_seconds(" 3.5 "), Some(3.5));
         assert_eq!(parse_seconds("1,2,3"), None);
+        assert_eq!(parse_seconds("1.234,5"), Some(1234.5));
+        assert_eq!(parse_seconds(",500"), Some(0.5));
+        assert_eq!(parse_seconds("00,250"), Some(0.25));
         assert_eq!(parse_seconds("-1"), None);
     }
 

@@ -405,6 +405,30 @@ fn summary_output_keeps_links_and_special_files() {
         .file_type()
         .is_fifo());
     assert!(reader.join().unwrap().contains("# Octoprobe test report"));
+
+    // `-o /dev/stdout >> log`: appended to what the shell opened, not renamed over it.
+    let log = tmp.path().join("log.txt");
+    std::fs::write(&log, "line1\n").unwrap();
+    let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_testpress"))
+        .args(["summary", run.to_str().unwrap(), "-o", "/dev/stdout"])
+        .stdout(appending)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = read(&log);
+    assert!(text.starts_with("line1\n# Octoprobe test report"), "{text}");
+
+    // A symlink loop is an error, not a file put in its place.
+    let (a, b) = (tmp.path().join("loop-a"), tmp.path().join("loop-b"));
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    let out = testpress(["summary", run.to_str().unwrap(), "-o", a.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(&a)
+        .unwrap()
+        .file_type()
+        .is_symlink());
 }
 
 /// A JUnit run of thousands of suites: the PR report's table lists the failing groups only
