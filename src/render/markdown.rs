@@ -156,6 +156,19 @@ fn duration_line(run: &Run, total: &Counts) -> Option<String> {
     Some(s)
 }
 
+/// A CI run's testbed and job as the reports name them: `calc, job test` (or `calc`).
+fn testbed_and_job(run: &Run) -> String {
+    if run.testbed_name.is_empty() {
+        md_escape(&run.testbed)
+    } else {
+        format!(
+            "{}, job {}",
+            md_escape(&run.testbed),
+            md_escape(&run.testbed_name)
+        )
+    }
+}
+
 fn header(out: &mut String, run: &Run, s: &Summary, base: &LinkBase) {
     if !run.error.is_empty() {
         let _ = writeln!(out, "* **Error: {}**", md_escape(&run.error));
@@ -179,12 +192,7 @@ fn header(out: &mut String, run: &Run, s: &Summary, base: &LinkBase) {
             md_escape(&run.testbed_name)
         );
     } else {
-        let _ = writeln!(
-            out,
-            "* Testbed: {}, job {}",
-            md_escape(&run.testbed),
-            md_escape(&run.testbed_name)
-        );
+        let _ = writeln!(out, "* Testbed: {}", testbed_and_job(run));
     }
     let raw = |t: &Option<crate::ingest::time::Timestamp>| {
         t.as_ref()
@@ -687,16 +695,10 @@ pub fn pr_report(run: &Run, s: &Summary, cmp: &Comparison, base: &LinkBase) -> S
     let marker = marker.to_string().replace("--", "-\\u002d");
     let mut out = if octoprobe {
         format!("<!-- octoprobe-pr-report: {marker} -->\n### Octoprobe PR report\n\n")
-    } else if run.testbed_name.is_empty() {
-        format!(
-            "<!-- testpress-pr-report: {marker} -->\n### Test report: {}\n\n",
-            md_escape(&run.testbed)
-        )
     } else {
         format!(
-            "<!-- testpress-pr-report: {marker} -->\n### Test report: {}, job {}\n\n",
-            md_escape(&run.testbed),
-            md_escape(&run.testbed_name)
+            "<!-- testpress-pr-report: {marker} -->\n### Test report: {}\n\n",
+            testbed_and_job(run)
         )
     };
     if let Some(d) = duration_line(run, &s.total) {
